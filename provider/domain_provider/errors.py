@@ -1,0 +1,52 @@
+"""Named errors: the class says what went wrong, the message is the CloudFormation Reason.
+
+A Reason is at most 256 characters with the most useful part first (CloudFormation shows the head;
+crhelper would keep the tail).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+REASON_LIMIT = 256
+
+
+def clip(text: str, limit: int = REASON_LIMIT) -> str:
+    """Keep the head of `text` within `limit` characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def short_repr(value: Any, limit: int = 40) -> str:
+    """A value as a Reason quotes it: repr, clipped."""
+    return clip(repr(value), limit)
+
+
+class ProviderError(Exception):
+    """Base of every error the provider answers FAILED with; `str()` is the Reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(clip(reason))
+
+    @property
+    def reason(self) -> str:
+        return str(self)
+
+
+class InvalidProperties(ProviderError):
+    """The properties break a limit or rule; no AWS call was made."""
+
+
+class DomainNotFound(ProviderError):
+    """The domain does not exist in this account and region."""
+
+
+class AccessDenied(ProviderError):
+    """The provider's role lacks a permission; the Reason names it and the ARN."""
+
+
+class RequestRejected(ProviderError):
+    """Customer Profiles refused the request (BadRequestException)."""
+
+
+class ServiceUnavailable(ProviderError):
+    """Throttling, 5xx or network failures outlasted the SDK's retries; the outcome is unknown."""

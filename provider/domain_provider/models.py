@@ -1,0 +1,271 @@
+"""The resource's properties: UpdateDomain's request members, with every limit of the service model.
+
+Rules:
+- Names are exactly UpdateDomain's; unknown names are errors (CloudFormation's `ServiceToken` and
+  `ServiceTimeout` are dropped before validation).
+- Lax mode on purpose: CloudFormation sends every scalar as a string, so `"366"`, `"true"` and
+  `"0.8"` must validate as the integer, boolean and float they spell.
+- Limits come from botocore's `customer-profiles` model; the prose rules from the API page.
+  Never stricter than the service: where the page is ambiguous, accept.
+"""
+
+# Fields are named like their classes (`Matching: _Matching | None = None`): the class body binds
+# the field's name before its annotation is read, hence the `_Name` aliases.
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from domain_provider.errors import short_repr
+
+DOMAIN_NAME_PATTERN = r"^[a-zA-Z0-9_-]+$"
+JOB_TIME_PATTERN = r"^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$"
+S3_BUCKET_PATTERN = r"^[a-z0-9.-]+$"
+# The API's pattern read literally: inside the class, `+-=` is the range '+'..'=' (digits included).
+TAG_KEY_PATTERN = r"^(?!aws:)[a-zA-Z+-=._:/]+$"
+
+RULE_ATTRIBUTES = (
+    "AccountNumber",
+    "Address.Address",
+    "Address.City",
+    "Address.Country",
+    "Address.County",
+    "Address.PostalCode",
+    "Address.State",
+    "Address.Province",
+    "BirthDate",
+    "BusinessName",
+    "EmailAddress",
+    "FirstName",
+    "Gender",
+    "LastName",
+    "MiddleName",
+    "PhoneNumber",
+)
+CUSTOM_RULE_ATTRIBUTE_PREFIX = "Attributes"
+
+# The page spells `MaillingAddress`; the profile attribute is `MailingAddress`: both are accepted.
+# Its PhoneNumber example also says `Phone` and `HomePhone`: ambiguous, so accepted too.
+AddressType = Literal[
+    "Address", "BusinessAddress", "MailingAddress", "MaillingAddress", "ShippingAddress"
+]
+PhoneType = Literal["PhoneNumber", "HomePhoneNumber", "MobilePhoneNumber", "Phone", "HomePhone"]
+EmailType = Literal["EmailAddress", "BusinessEmailAddress", "PersonalEmailAddress"]
+
+IGNORED_PROPERTIES = ("ServiceToken", "ServiceTimeout")
+
+
+class CfnModel(BaseModel):
+    """Base for every property object: forbid unknown names, read CloudFormation's strings."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        allow_inf_nan=False,
+        coerce_numbers_to_str=True,
+        regex_engine="python-re",
+    )
+
+
+String1To255 = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+
+
+def _rule_attribute(value: str) -> str:
+    if value in RULE_ATTRIBUTES or value.startswith(CUSTOM_RULE_ATTRIBUTE_PREFIX):
+        return value
+    raise PydanticCustomError(
+        "rule_attribute",
+        "must be a profile attribute such as EmailAddress, PhoneNumber, Address.City, or a custom "
+        "'Attributes.*' name",
+    )
+
+
+RuleAttribute = Annotated[String1To255, AfterValidator(_rule_attribute)]
+
+
+class JobSchedule(CfnModel):
+    DayOfTheWeek: Literal[
+        "SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"
+    ]
+    Time: Annotated[str, StringConstraints(min_length=3, max_length=5, pattern=JOB_TIME_PATTERN)]
+
+
+_JobSchedule = JobSchedule
+
+
+class Consolidation(CfnModel):
+    MatchingAttributesList: Annotated[
+        list[Annotated[list[String1To255], Field(min_length=1, max_length=20)]],
+        Field(min_length=1, max_length=10),
+    ]
+
+
+_Consolidation = Consolidation
+
+
+class ConflictResolution(CfnModel):
+    """`SourceName` is required when `ConflictResolvingModel` is `SOURCE` (API page)."""
+
+    ConflictResolvingModel: Literal["RECENCY", "SOURCE"]
+    SourceName: String1To255 | None = None
+
+    @model_validator(mode="after")
+    def _source_needs_name(self) -> Self:
+        if self.ConflictResolvingModel == "SOURCE" and self.SourceName is None:
+            raise PydanticCustomError(
+                "source_name_required",
+                "SourceName is required when ConflictResolvingModel is SOURCE",
+            )
+        return self
+
+
+_ConflictResolution = ConflictResolution
+
+
+class AutoMerging(CfnModel):
+    Enabled: bool
+    Consolidation: _Consolidation | None = None
+    ConflictResolution: _ConflictResolution | None = None
+    MinAllowedConfidenceScoreForMerging: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+
+
+_AutoMerging = AutoMerging
+
+
+class S3Exporting(CfnModel):
+    S3BucketName: Annotated[
+        str, StringConstraints(min_length=3, max_length=63, pattern=S3_BUCKET_PATTERN)
+    ]
+    S3KeyName: Annotated[str, StringConstraints(min_length=1, max_length=800)] | None = None
+
+
+_S3Exporting = S3Exporting
+
+
+class ExportingConfig(CfnModel):
+    S3Exporting: _S3Exporting | None = None
+
+
+_ExportingConfig = ExportingConfig
+
+
+class Matching(CfnModel):
+    Enabled: bool
+    JobSchedule: _JobSchedule | None = None
+    AutoMerging: _AutoMerging | None = None
+    ExportingConfig: _ExportingConfig | None = None
+
+
+_Matching = Matching
+
+
+class MatchingRule(CfnModel):
+    Rule: Annotated[list[RuleAttribute], Field(min_length=1, max_length=15)]
+
+
+class AttributeTypesSelector(CfnModel):
+    AttributeMatchingModel: Literal["ONE_TO_ONE", "MANY_TO_MANY"]
+    Address: Annotated[list[AddressType], Field(min_length=1, max_length=4)] | None = None
+    PhoneNumber: Annotated[list[PhoneType], Field(min_length=1, max_length=4)] | None = None
+    EmailAddress: Annotated[list[EmailType], Field(min_length=1, max_length=3)] | None = None
+
+
+_AttributeTypesSelector = AttributeTypesSelector
+
+
+RuleLevel = Annotated[int, Field(ge=1, le=15)]
+
+
+class RuleBasedMatching(CfnModel):
+    Enabled: bool
+    MatchingRules: Annotated[list[MatchingRule], Field(min_length=1, max_length=15)] | None = None
+    MaxAllowedRuleLevelForMerging: RuleLevel | None = None
+    MaxAllowedRuleLevelForMatching: RuleLevel | None = None
+    AttributeTypesSelector: _AttributeTypesSelector | None = None
+    ConflictResolution: _ConflictResolution | None = None
+    ExportingConfig: _ExportingConfig | None = None
+
+
+_RuleBasedMatching = RuleBasedMatching
+
+
+class DataStore(CfnModel):
+    Enabled: bool | None = None
+
+
+_DataStore = DataStore
+
+
+TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=TAG_KEY_PATTERN)]
+TagValue = Annotated[str, StringConstraints(max_length=256)]
+
+
+class DomainProperties(CfnModel):
+    """The resource's properties. `OnDelete` is the provider's own; the rest is UpdateDomain's."""
+
+    DomainName: Annotated[
+        str, StringConstraints(min_length=1, max_length=64, pattern=DOMAIN_NAME_PATTERN)
+    ]
+    DefaultExpirationDays: Annotated[int, Field(ge=1, le=1098)] | None = None
+    DefaultEncryptionKey: Annotated[str, StringConstraints(max_length=255)] | None = None
+    DeadLetterQueueUrl: Annotated[str, StringConstraints(max_length=255)] | None = None
+    Matching: _Matching | None = None
+    RuleBasedMatching: _RuleBasedMatching | None = None
+    DataStore: _DataStore | None = None
+    Tags: Annotated[dict[TagKey, TagValue], Field(max_length=50)] = Field(default_factory=dict)
+    OnDelete: Literal["Reset", "Retain"] = "Reset"
+
+    @field_validator("Tags", mode="before")
+    @classmethod
+    def _tags_as_map(cls, value: Any) -> Any:
+        """Accept CloudFormation's `[{Key, Value}]` list as well as a map; duplicates are errors."""
+        if not isinstance(value, list):
+            return value
+        tags: dict[Any, Any] = {}
+        for index, item in enumerate(value):
+            if not isinstance(item, dict) or set(item) != {"Key", "Value"}:
+                raise PydanticCustomError(
+                    "tag_item",
+                    "item {index} must have exactly Key and Value, got {item}",
+                    {"index": index, "item": short_repr(item)},
+                )
+            if item["Key"] in tags:
+                raise PydanticCustomError(
+                    "tag_duplicate", "key {key} is given twice", {"key": repr(item["Key"])}
+                )
+            tags[item["Key"]] = item["Value"]
+        return tags
+
+
+def parse_properties(raw: Any) -> DomainProperties:
+    """Validate ResourceProperties as CloudFormation sends them (raises ValidationError)."""
+    if isinstance(raw, dict):
+        raw = {key: value for key, value in raw.items() if key not in IGNORED_PROPERTIES}
+    return DomainProperties.model_validate(raw)
+
+
+SETTINGS = (
+    "DefaultExpirationDays",
+    "DefaultEncryptionKey",
+    "DeadLetterQueueUrl",
+    "Matching",
+    "RuleBasedMatching",
+    "DataStore",
+)
+"""The UpdateDomain members that are domain settings (not the name, not tags)."""
+
+
+def setting(properties: DomainProperties, name: str) -> Any:
+    """One setting as UpdateDomain takes it (nested objects as dicts, unset members left out)."""
+    value = getattr(properties, name)
+    if isinstance(value, BaseModel):
+        return value.model_dump(exclude_none=True)
+    return value

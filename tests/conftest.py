@@ -1,0 +1,55 @@
+"""Test environment: a region and fake credentials before any AWS import, moto for every test
+that touches AWS, and CloudFormation's response bucket."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.update(
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_REGION="us-east-1",
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SESSION_TOKEN="testing",
+    AWS_MAX_ATTEMPTS="3",
+    POWERTOOLS_SERVICE_NAME="customer-profiles-domain",
+    POWERTOOLS_DEV="false",
+)
+for name in ("AWS_PROFILE", "AWS_RETRY_MODE"):
+    os.environ.pop(name, None)
+
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from tests.doubles.customer_profiles import CustomerProfilesBackend, backend  # noqa: E402
+from tests.support.cloudformation import ResponseBucket, response_bucket  # noqa: E402
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """Every AWS call in the test goes to moto (Customer Profiles to the double)."""
+    from domain_provider.aws import customer_profiles_client
+
+    with mock_aws():
+        customer_profiles_client.cache_clear()
+        yield
+        customer_profiles_client.cache_clear()
+
+
+@pytest.fixture
+def profiles(aws: None) -> CustomerProfilesBackend:
+    """The Customer Profiles double, holding the domains the sample events name."""
+    double = backend()
+    for name in ("crm-profiles", "crm-profiles-eu"):
+        double.handle("CreateDomain", {"DomainName": name, "DefaultExpirationDays": 365})
+    double.calls.clear()
+    return double
+
+
+@pytest.fixture
+def cfn() -> Iterator[ResponseBucket]:
+    """CloudFormation's pre-signed response URL: records what the provider PUTs."""
+    with response_bucket() as bucket:
+        yield bucket

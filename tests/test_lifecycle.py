@@ -1,0 +1,264 @@
+"""The lifecycle end to end: real-shaped events → the real handler → crhelper's PUT → the double."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.doubles.customer_profiles import CustomerProfilesBackend
+from tests.support.cloudformation import ResponseBucket, invoke, load_event
+
+DOMAIN = "crm-profiles"
+ARN = f"arn:aws:profile:us-east-1:123456789012:domains/{DOMAIN}"
+
+
+def state(profiles: CustomerProfilesBackend, name: str = DOMAIN) -> dict[str, Any]:
+    return profiles.handle("GetDomain", {"DomainName": name})
+
+
+def test_create_applies_every_setting_and_the_tags_in_one_call(profiles, cfn: ResponseBucket):
+    body = invoke(load_event("create.json"), cfn)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert body["PhysicalResourceId"] == DOMAIN
+    assert profiles.operations() == ["UpdateDomain"]
+    domain = state(profiles)
+    assert domain["DefaultExpirationDays"] == 366
+    assert domain["DefaultEncryptionKey"].startswith("arn:aws:kms:")
+    assert domain["DeadLetterQueueUrl"].endswith("/crm-profiles-dlq")
+    assert domain["Matching"]["AutoMerging"]["MinAllowedConfidenceScoreForMerging"] == 0.8
+    assert domain["Matching"]["JobSchedule"] == {"DayOfTheWeek": "SUNDAY", "Time": "02:00"}
+    assert domain["RuleBasedMatching"]["MaxAllowedRuleLevelForMatching"] == 2
+    assert domain["DataStore"] == {"Enabled": True}
+    assert domain["Tags"] == {"team": "crm", "cost-center": "1234"}
+
+
+def test_create_answers_data_for_getatt_as_flat_strings(profiles, cfn):
+    data = invoke(load_event("create.json"), cfn)["Data"]
+
+    assert data["DomainName"] == DOMAIN
+    assert data["DomainArn"] == ARN
+    assert data["DefaultExpirationDays"] == "366"
+    assert data["MatchingEnabled"] == "true"
+    assert data["RuleBasedMatchingEnabled"] == "true"
+    assert data["RuleBasedMatchingStatus"] == "PENDING"
+    assert data["DataStoreEnabled"] == "true"
+    assert data["CreatedAt"][:4].isdigit()
+    assert "T" in data["CreatedAt"]
+    assert all(isinstance(value, str) for value in data.values())
+
+
+def test_update_applies_changes_clears_removed_settings_and_diffs_tags(profiles, cfn):
+    invoke(load_event("create.json"), cfn)
+    profiles.calls.clear()
+
+    body = invoke(load_event("update.json"), cfn)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert body["PhysicalResourceId"] == DOMAIN
+    assert profiles.operations() == ["UpdateDomain", "TagResource", "UntagResource"]
+    sent = profiles.calls[0][1]
+    assert sent["DefaultEncryptionKey"] == ""
+    assert sent["RuleBasedMatching"] == {"Enabled": False}
+    assert "DeadLetterQueueUrl" not in sent, "unchanged settings are not sent again"
+    assert "DataStore" not in sent
+    domain = state(profiles)
+    assert "DefaultEncryptionKey" not in domain
+    assert domain["RuleBasedMatching"]["Enabled"] is False
+    assert domain["DefaultExpirationDays"] == 730
+    assert domain["Matching"]["JobSchedule"]["Time"] == "03:30"
+    assert domain["Tags"] == {"team": "customer-data", "env": "prod"}
+
+
+def test_update_leaves_alone_tags_it_never_set(profiles, cfn):
+    invoke(load_event("create.json"), cfn)
+    profiles.handle("TagResource", {"resourceArn": ARN, "tags": {"owner": "someone-else"}})
+
+    invoke(load_event("update.json"), cfn)
+
+    assert state(profiles)["Tags"]["owner"] == "someone-else"
+
+
+def test_update_with_only_tag_changes_reads_the_domain_instead_of_updating(profiles, cfn):
+    event = load_event("update.json")
+    event["OldResourceProperties"] = {**event["ResourceProperties"], "Tags": {"team": "old"}}
+    invoke(load_event("create.json"), cfn)
+    profiles.calls.clear()
+
+    body = invoke(event, cfn)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert profiles.operations() == ["GetDomain", "TagResource"]
+    assert body["Data"]["DomainName"] == DOMAIN
+
+
+def test_update_that_changes_the_domain_name_is_a_replacement(profiles, cfn):
+    body = invoke(load_event("update-replace.json"), cfn)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert body["PhysicalResourceId"] == "crm-profiles-eu"
+    assert profiles.operations() == ["UpdateDomain"]
+    assert profiles.calls[0][1]["DomainName"] == "crm-profiles-eu"
+    assert state(profiles, "crm-profiles-eu")["Tags"] == {"team": "customer-data", "env": "prod"}
+
+
+def test_rollback_of_an_update_restores_the_old_settings(profiles, cfn):
+    invoke(load_event("create.json"), cfn)
+    invoke(load_event("update.json"), cfn)
+    rollback = load_event("update.json")
+    rollback["ResourceProperties"], rollback["OldResourceProperties"] = (
+        rollback["OldResourceProperties"],
+        rollback["ResourceProperties"],
+    )
+
+    body = invoke(rollback, cfn)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    after_rollback = state(profiles)
+    invoke(load_event("create.json"), cfn)
+    assert after_rollback == {**state(profiles), "LastUpdatedAt": after_rollback["LastUpdatedAt"]}
+
+
+def test_delete_resets_what_the_resource_set_in_two_calls(profiles, cfn):
+    invoke(load_event("create.json"), cfn)
+    invoke(load_event("update.json"), cfn)
+    profiles.calls.clear()
+
+    body = invoke(load_event("delete.json"), cfn)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert profiles.operations() == ["UpdateDomain", "UntagResource"]
+    domain = state(profiles)
+    assert domain["Matching"] == {"Enabled": False}
+    assert domain["DataStore"] == {"Enabled": False}
+    assert "DeadLetterQueueUrl" not in domain
+    assert domain["DefaultExpirationDays"] == 730, "expiration cannot be cleared and stays"
+    assert "Tags" not in domain
+
+
+def test_delete_after_a_failed_create_makes_no_call(profiles, cfn):
+    body = invoke(load_event("delete-after-failed-create.json"), cfn)
+
+    assert body["Status"] == "SUCCESS"
+    assert body["PhysicalResourceId"].startswith("create-failed:")
+    assert profiles.calls == []
+
+
+def test_delete_with_retain_makes_no_call(profiles, cfn):
+    event = load_event("delete.json")
+    event["ResourceProperties"]["OnDelete"] = "Retain"
+
+    assert invoke(event, cfn)["Status"] == "SUCCESS"
+    assert profiles.calls == []
+
+
+def test_delete_with_invalid_properties_succeeds_without_a_call(profiles, cfn):
+    event = load_event("delete.json")
+    event["ResourceProperties"]["DefaultExpirationDays"] = "forever"
+
+    assert invoke(event, cfn)["Status"] == "SUCCESS"
+    assert profiles.calls == []
+
+
+def test_delete_of_a_domain_that_is_gone_succeeds(profiles, cfn):
+    profiles.handle("DeleteDomain", {"DomainName": DOMAIN})
+
+    assert invoke(load_event("delete.json"), cfn)["Status"] == "SUCCESS"
+
+
+def test_delete_with_nothing_to_undo_makes_no_call(profiles, cfn):
+    event = load_event("delete.json")
+    event["ResourceProperties"] = {
+        "DomainName": DOMAIN,
+        "DefaultExpirationDays": "30",
+        "DataStore": {"Enabled": "false"},
+    }
+
+    assert invoke(event, cfn)["Status"] == "SUCCESS"
+    assert profiles.calls == []
+
+
+def test_delete_refused_by_aws_fails_with_a_way_forward(profiles, cfn):
+    profiles.fail("UpdateDomain", "AccessDeniedException")
+
+    body = invoke(load_event("delete.json"), cfn)
+
+    assert body["Status"] == "FAILED"
+    assert "profile:UpdateDomain" in body["Reason"]
+    assert ARN in body["Reason"]
+    assert "retaining DomainSettings" in body["Reason"]
+
+
+def test_invalid_create_fails_without_any_aws_call(profiles, cfn):
+    event = load_event("create.json")
+    event["ResourceProperties"]["Matching"]["JobSchedule"]["Time"] = "25:00"
+
+    body = invoke(event, cfn)
+
+    assert body["Status"] == "FAILED"
+    assert body["Reason"] == "Matching.JobSchedule.Time: must be HH:MM (24h), got '25:00'"
+    assert profiles.calls == []
+
+
+def test_failed_create_answers_an_id_its_delete_recognises_as_nothing_configured(profiles, cfn):
+    event = load_event("create.json")
+    event["ResourceProperties"]["DefaultExpirationDays"] = "5000"
+
+    first = invoke(event, cfn)
+    again = invoke(event, cfn)
+    delete = load_event("delete.json")
+    delete["PhysicalResourceId"] = first["PhysicalResourceId"]
+    delete["ResourceProperties"] = event["ResourceProperties"]
+
+    assert first["Status"] == "FAILED"
+    assert first["PhysicalResourceId"] == again["PhysicalResourceId"] != DOMAIN
+    assert invoke(delete, cfn)["Status"] == "SUCCESS"
+    assert profiles.calls == []
+
+
+def test_create_of_a_missing_domain_says_so_and_how_to_fix_it(aws, cfn):
+    body = invoke(load_event("create.json"), cfn)
+
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith(
+        "DomainName: domain 'crm-profiles' does not exist in us-east-1"
+    )
+    assert "AWS::CustomerProfiles::Domain" in body["Reason"]
+    assert body["PhysicalResourceId"].startswith("create-failed:")
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "InternalServerException"])
+def test_transient_errors_are_retried_by_the_sdk(profiles, cfn, code):
+    profiles.fail("UpdateDomain", code, times=2)
+
+    body = invoke(load_event("create.json"), cfn)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert profiles.operations() == ["UpdateDomain"] * 3
+
+
+def test_retries_exhausted_fail_with_the_error_and_keep_the_domain_as_id(profiles, cfn):
+    profiles.fail("UpdateDomain", "ThrottlingException", times=10)
+
+    body = invoke(load_event("create.json"), cfn)
+
+    assert body["Status"] == "FAILED"
+    assert "ThrottlingException" in body["Reason"]
+    assert "3 attempts" in body["Reason"]
+    assert body["PhysicalResourceId"] == DOMAIN, "it may have been applied: Delete must reset"
+
+
+@pytest.mark.parametrize(
+    "name", ["create.json", "update.json", "update-replace.json", "delete.json"]
+)
+def test_the_same_event_twice_gives_the_same_answer_and_state(profiles, cfn, name):
+    if name != "create.json":
+        invoke(load_event("create.json"), cfn)
+    first = invoke(load_event(name), cfn)
+    domain = state(profiles)
+
+    again = invoke(load_event(name), cfn)
+
+    assert {**again, "Data": {}} == {**first, "Data": {}}
+    assert {**state(profiles), "LastUpdatedAt": None} == {**domain, "LastUpdatedAt": None}
