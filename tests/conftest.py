@@ -18,7 +18,9 @@ os.environ.update(
 for name in ("AWS_PROFILE", "AWS_RETRY_MODE"):
     os.environ.pop(name, None)
 
+import io  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
+from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
@@ -53,3 +55,15 @@ def cfn() -> Iterator[ResponseBucket]:
     """CloudFormation's pre-signed response URL: records what the provider PUTs."""
     with response_bucket() as bucket:
         yield bucket
+
+
+@pytest.fixture
+def json_logs() -> Iterator[io.StringIO]:
+    """What the Powertools handler writes, as text (its stream is bound once, at import)."""
+    from domain_provider.logs import logger
+
+    handler: Any = logger.registered_handler
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    yield stream
+    handler.setStream(previous)

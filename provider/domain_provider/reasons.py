@@ -112,7 +112,8 @@ def _message(detail: ErrorDetails) -> str:
     if kind == "too_short":
         return f"must have at least {ctx['min_length']} item(s), got {ctx['actual_length']}"
     if kind == "too_long":
-        return f"must have at most {ctx['max_length']} items, got {ctx['actual_length']}"
+        size = ctx.get("actual_length") or len(given)
+        return f"must have at most {ctx['max_length']} items, got {size}"
     if kind in KIND_NAMES:
         return f"must be {KIND_NAMES[kind]}, got {type(given).__name__} {short_repr(given)}"
     if kind == "rule_attribute":

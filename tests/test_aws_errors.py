@@ -1,0 +1,67 @@
+"""Every AWS error the provider can meet becomes a named error whose message is an action."""
+
+from __future__ import annotations
+
+import pytest
+from domain_provider.aws import DomainApi, customer_profiles_client
+from domain_provider.errors import (
+    AccessDenied,
+    DomainNotFound,
+    ProviderError,
+    RequestRejected,
+    ServiceUnavailable,
+)
+from domain_provider.planner import Plan
+
+ARN = "arn:aws:profile:us-east-1:123456789012:domains/crm-profiles"
+
+
+@pytest.mark.parametrize(
+    ("operation", "code", "error", "words"),
+    [
+        (
+            "UpdateDomain",
+            "AccessDeniedException",
+            AccessDenied,
+            f"needs profile:UpdateDomain on {ARN}; grant it and retry",
+        ),
+        ("TagResource", "AccessDeniedException", AccessDenied, "profile:TagResource"),
+        (
+            "UpdateDomain",
+            "ResourceNotFoundException",
+            DomainNotFound,
+            "DomainName: domain 'crm-profiles' does not exist in us-east-1; create it first",
+        ),
+        (
+            "UpdateDomain",
+            "BadRequestException",
+            RequestRejected,
+            "UpdateDomain on domain 'crm-profiles' was rejected: Injected BadRequestException",
+        ),
+        (
+            "UpdateDomain",
+            "ThrottlingException",
+            ServiceUnavailable,
+            "failed after 3 attempts with ThrottlingException",
+        ),
+        (
+            "UpdateDomain",
+            "InternalServerException",
+            ServiceUnavailable,
+            "failed after 3 attempts with InternalServerException",
+        ),
+    ],
+)
+def test_aws_errors_become_named_errors_with_actionable_reasons(
+    profiles, operation, code, error, words
+):
+    profiles.fail(operation, code, times=5)
+    api = DomainApi(customer_profiles_client(), ARN)
+    plan = Plan(domain_name="crm-profiles", update={"DomainName": "crm-profiles"}, tag={"a": "b"})
+
+    with pytest.raises(error) as raised:
+        api.apply(plan)
+
+    assert isinstance(raised.value, ProviderError)
+    assert words in str(raised.value)
+    assert len(str(raised.value)) <= 256

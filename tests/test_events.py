@@ -1,0 +1,52 @@
+"""Every sample event is real-shaped, parsed by the handler's own model, and used by a test."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from domain_provider.models import parse_properties
+from pydantic import ValidationError
+
+from tests.support.cloudformation import EVENTS, load_event
+
+EVENT_FILES = sorted(path.name for path in EVENTS.glob("*.json"))
+INVALID_ON_PURPOSE = {"delete-after-failed-create.json"}  # the properties of a Create that failed
+
+
+@pytest.mark.parametrize("name", EVENT_FILES)
+def test_sample_event_is_shaped_as_cloudformation_sends_it(name):
+    event = load_event(name)
+
+    assert event["RequestType"] in ("Create", "Update", "Delete")
+    assert event["ResponseURL"].startswith("https://")
+    assert "X-Amz-Signature=" in event["ResponseURL"]
+    assert event["ResourceType"] == "Custom::CustomerProfilesDomain"
+    assert ("PhysicalResourceId" in event) == (event["RequestType"] != "Create")
+    assert ("OldResourceProperties" in event) == (event["RequestType"] == "Update")
+    scalars = re.findall(r":\s*(true|false|-?\d+(?:\.\d+)?)\s*[,}\]\n]", json.dumps(event))
+    assert scalars == [], "CloudFormation sends every scalar as a string"
+
+
+@pytest.mark.parametrize("name", EVENT_FILES)
+def test_sample_event_properties_parse_with_the_handlers_model(name):
+    event = load_event(name)
+    for key in ("ResourceProperties", "OldResourceProperties"):
+        if key not in event:
+            continue
+        if name in INVALID_ON_PURPOSE:
+            with pytest.raises(ValidationError):
+                parse_properties(event[key])
+        else:
+            assert parse_properties(event[key]).DomainName
+
+
+def test_every_sample_event_drives_a_behaviour_test():
+    others = [
+        path for path in Path(__file__).parent.rglob("test_*.py") if path.name != "test_events.py"
+    ]
+    sources = "".join(path.read_text() for path in others)
+
+    assert [name for name in EVENT_FILES if f'"{name}"' not in sources] == []
