@@ -42,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with mock_aws(), response_bucket() as bucket:
         double = backend()
-        for name in DOMAINS:
-            double.handle("CreateDomain", {"DomainName": name, "DefaultExpirationDays": 365})
+        for domain in DOMAINS:
+            double.handle("CreateDomain", {"DomainName": domain, "DefaultExpirationDays": 365})
         double.calls.clear()
         if args.event:
             event = json.loads(args.event.read_text())
