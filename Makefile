@@ -21,7 +21,7 @@ invoke: $(STAMP)
 	$(BIN)/python -m tests.local.play --event $(EVENT)
 
 ## Lint, types and the tests: what CI runs.
-test: lint types unit
+test: lint-templates lint types unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -34,4 +34,51 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) .aws-sam build
+	rm -rf $(VENV) $(TOOLS_VENV) .aws-sam build
+
+# --- Deploy and packaging (issue 3)
+# Template tools live in their own venv: checkov pins packaging<24, which pytest 9 (dev group)
+# cannot use. The CDK example is synthesized with the same venv (aws-cdk-lib runs on node).
+TOOLS_VENV := .venv-tools
+TOOLS := $(TOOLS_VENV)/bin
+TOOLS_STAMP := $(TOOLS_VENV)/.installed-stamp
+TOOLS_PINS := cfn-lint==1.58.0 checkov==3.3.30 aws-cdk-lib==2.275.0 constructs==10.8.1
+CDK_EXAMPLE := examples/cdk
+# jsii warns on every run that node 20 is past its end of life (it still works).
+JSII_QUIET := JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+CDK_TEMPLATE := $(CDK_EXAMPLE)/cdk.out/CustomerProfilesDomainExample.template.json
+TEMPLATES := template.yaml examples/cloudformation/domain.yaml examples/sam/template.yaml
+# checkov: offline (no guideline download), CloudFormation only; skips live in the templates.
+CHECKOV := BC_SKIP_MAPPING=TRUE $(TOOLS)/checkov --quiet --compact --skip-download --framework cloudformation
+
+.PHONY: tools package lint-templates synth-cdk
+
+$(TOOLS_STAMP): Makefile
+	$(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS)/python -m pip install -q --upgrade "pip>=25.1"
+	$(TOOLS)/python -m pip install -q $(TOOLS_PINS)
+	touch $@
+
+## Install cfn-lint, checkov and the CDK into .venv-tools (tests/test_examples.py uses it).
+tools: $(TOOLS_STAMP)
+
+## Build the arm64/Python 3.13 artifact into .aws-sam/build (no Docker, no sam build); then `sam deploy`.
+package: $(STAMP)
+	$(BIN)/python .ci/package.py
+
+## Synthesize the CDK example (no AWS account needed) into examples/cdk/cdk.out.
+synth-cdk: $(TOOLS_STAMP)
+	rm -rf $(CDK_EXAMPLE)/cdk.out
+	cd $(CDK_EXAMPLE) && $(JSII_QUIET) CDK_OUTDIR=cdk.out \
+		../../$(TOOLS)/python app.py
+
+## cfn-lint and checkov on the provider template and every example (the CDK one synthesized).
+lint-templates: $(STAMP) $(TOOLS_STAMP) synth-cdk
+	$(TOOLS)/cfn-lint $(TEMPLATES) $(CDK_TEMPLATE)
+	$(BIN)/cfn-lint --append-rules cfn_lint_rules -- $(TEMPLATES) $(CDK_TEMPLATE)
+	$(CHECKOV) $(addprefix -f ,$(TEMPLATES) $(CDK_TEMPLATE))
+
+# --- Fidelity (issue 4)
+## Regenerate the resource properties' JSON Schema and docs/properties.md from the model.
+schema: $(STAMP)
+	$(BIN)/python .ci/gen_schema.py

@@ -1,0 +1,55 @@
+"""Print the three example templates as one JSON object: {"cloudformation", "sam", "cdk"}.
+
+Runs on the tools venv (.venv-tools: cfn-lint, aws-cdk-lib), called by tests/test_examples.py,
+which checks the templates against botocore's UpdateDomain model on the dev venv. The CDK app is
+synthesized in memory (aws_cdk.assertions.Template.from_stack): no AWS account, no cdk CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from aws_cdk import App
+from aws_cdk.assertions import Match, Template
+from cfnlint.decode import decode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "examples" / "cdk"))
+
+from app import CustomerProfilesDomainExampleStack  # noqa: E402
+
+
+def yaml_template(path: Path) -> object:
+    template, errors = decode(str(path))
+    if errors:
+        raise SystemExit(f"{path}: {errors}")
+    return json.loads(json.dumps(template))
+
+
+def cdk_template() -> object:
+    stack = CustomerProfilesDomainExampleStack(App(), "Example", domain_name="example-domain")
+    template = Template.from_stack(stack)
+    template.resource_count_is("Custom::CustomerProfilesDomain", 1)
+    template.has_resource_properties(
+        "Custom::CustomerProfilesDomain",
+        {
+            "ServiceToken": {"Fn::ImportValue": "customer-profiles-domain-provider-ServiceToken"},
+            "Matching": Match.object_like({"Enabled": True}),
+            "RuleBasedMatching": Match.object_like({"Enabled": True}),
+            "DataStore": {"Enabled": True},
+        },
+    )
+    return template.to_json()
+
+
+if __name__ == "__main__":
+    json.dump(
+        {
+            "cloudformation": yaml_template(ROOT / "examples" / "cloudformation" / "domain.yaml"),
+            "sam": yaml_template(ROOT / "examples" / "sam" / "template.yaml"),
+            "cdk": cdk_template(),
+        },
+        sys.stdout,
+    )

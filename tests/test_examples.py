@@ -1,0 +1,138 @@
+"""The examples users copy: CloudFormation, SAM and CDK (synthesized with no AWS account).
+
+Given each example template, when it is read (the CDK app synthesized in memory by
+.ci/synth_examples.py on .venv-tools, where aws-cdk-lib and cfn-lint live), then its
+Custom::CustomerProfilesDomain uses the provider's exported ServiceToken, names only
+UpdateDomain request members (plus OnDelete), turns Matching, RuleBasedMatching and DataStore
+on, and the key and queue it hands to the service are open to profile.amazonaws.com for this
+account and domain only. cfn-lint and checkov run on the same templates in `make lint-templates`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS_PYTHON = ROOT / ".venv-tools" / "bin" / "python"
+CUSTOM_TYPE = "Custom::CustomerProfilesDomain"
+PROVIDER_KEYS = {"ServiceToken", "OnDelete"}
+EXAMPLES = ("cloudformation", "sam", "cdk")
+
+Template = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def templates() -> dict[str, Template]:
+    if not TOOLS_PYTHON.exists():
+        pytest.fail(f"{TOOLS_PYTHON} is missing: run `make tools` (make test does)")
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [str(TOOLS_PYTHON), str(ROOT / ".ci" / "synth_examples.py")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    loaded: dict[str, Template] = json.loads(result.stdout)
+    return loaded
+
+
+def update_domain_members() -> set[str]:
+    model = botocore.session.get_session().get_service_model("customer-profiles")
+    return set(model.operation_model("UpdateDomain").input_shape.members)
+
+
+def resources_of_type(template: Template, type_name: str) -> dict[str, Template]:
+    return {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == type_name
+    }
+
+
+def settings_of(template: Template) -> Template:
+    (resource,) = resources_of_type(template, CUSTOM_TYPE).values()
+    properties: Template = resource["Properties"]
+    return properties
+
+
+def profile_service_statements(template: Template) -> list[Template]:
+    statements: list[Template] = []
+    for resource in template["Resources"].values():
+        properties = resource.get("Properties", {})
+        document = properties.get("KeyPolicy") or properties.get("PolicyDocument") or {}
+        statements.extend(
+            statement
+            for statement in document.get("Statement", [])
+            if statement.get("Principal", {}).get("Service") == "profile.amazonaws.com"
+        )
+    return statements
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_settings_use_the_exported_service_token(
+    templates: dict[str, Template], example: str
+) -> None:
+    token = settings_of(templates[example])["ServiceToken"]
+
+    exported = token["Fn::ImportValue"]
+    name = exported if isinstance(exported, str) else exported["Fn::Sub"]
+    assert name.endswith("-ServiceToken")
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_settings_name_only_update_domain_members(
+    templates: dict[str, Template], example: str
+) -> None:
+    names = set(settings_of(templates[example]))
+
+    assert names - PROVIDER_KEYS <= update_domain_members()
+    assert "DomainName" in names
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_settings_turn_on_matching_rule_based_matching_and_data_store(
+    templates: dict[str, Template], example: str
+) -> None:
+    settings = settings_of(templates[example])
+
+    for toggle in ("Matching", "RuleBasedMatching", "DataStore"):
+        assert settings[toggle]["Enabled"] is True, toggle
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_settings_configure_the_domain_the_template_creates(
+    templates: dict[str, Template], example: str
+) -> None:
+    template = templates[example]
+    (domain_id,) = resources_of_type(template, "AWS::CustomerProfiles::Domain")
+
+    assert settings_of(template)["DomainName"] == {"Ref": domain_id}
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_key_and_queue_open_to_the_service_for_this_account_and_domain_only(
+    templates: dict[str, Template], example: str
+) -> None:
+    statements = profile_service_statements(templates[example])
+
+    actions = {
+        action
+        for statement in statements
+        for action in (
+            [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        )
+    }
+    assert actions == {"kms:GenerateDataKey", "kms:CreateGrant", "kms:Decrypt", "sqs:SendMessage"}
+    for statement in statements:
+        keys = {key for operator in statement["Condition"].values() for key in operator}
+        assert {"aws:SourceAccount", "aws:SourceArn"} <= keys, statement
