@@ -88,7 +88,13 @@ def _rule_attribute(value: str) -> str:
     )
 
 
-RuleAttribute = Annotated[String1To255, AfterValidator(_rule_attribute)]
+RuleAttribute = Annotated[
+    String1To255,
+    AfterValidator(_rule_attribute),
+    Field(
+        json_schema_extra={"anyOf": [{"enum": list(RULE_ATTRIBUTES)}, {"pattern": "^Attributes"}]}
+    ),
+]
 
 
 class JobSchedule(CfnModel):
@@ -114,6 +120,12 @@ _Consolidation = Consolidation
 class ConflictResolution(CfnModel):
     """`SourceName` is required when `ConflictResolvingModel` is `SOURCE` (API page)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"ConflictResolvingModel": {"const": "SOURCE"}}},
+            "then": {"required": ["SourceName"]},
+        }
+    )
     ConflictResolvingModel: Literal["RECENCY", "SOURCE"]
     SourceName: String1To255 | None = None
 
@@ -208,6 +220,25 @@ TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=
 TagValue = Annotated[str, StringConstraints(max_length=256)]
 
 
+def _tags_json_schema(schema: dict[str, Any]) -> None:
+    """The schema says what `Tags` accepts: the map, or CloudFormation's `[{Key, Value}]` list."""
+    ((pattern, value),) = schema["patternProperties"].items()
+    key = {"type": "string", **schema["propertyNames"], "pattern": pattern}
+    most = schema["maxProperties"]
+    item = {
+        "type": "object",
+        "properties": {"Key": key, "Value": value},
+        "required": ["Key", "Value"],
+        "additionalProperties": False,
+    }
+    as_map = {"type": "object", "propertyNames": key, "additionalProperties": value}
+    schema.clear()
+    schema["anyOf"] = [
+        {**as_map, "maxProperties": most},
+        {"type": "array", "items": item, "maxItems": most},
+    ]
+
+
 class DomainProperties(CfnModel):
     """The resource's properties. `OnDelete` is the provider's own; the rest is UpdateDomain's."""
 
@@ -220,7 +251,9 @@ class DomainProperties(CfnModel):
     Matching: _Matching | None = None
     RuleBasedMatching: _RuleBasedMatching | None = None
     DataStore: _DataStore | None = None
-    Tags: Annotated[dict[TagKey, TagValue], Field(max_length=50)] = Field(default_factory=dict)
+    Tags: Annotated[dict[TagKey, TagValue], Field(max_length=50)] = Field(
+        default_factory=dict, json_schema_extra=_tags_json_schema
+    )
     OnDelete: Literal["Reset", "Retain"] = "Reset"
 
     @field_validator("Tags", mode="before")

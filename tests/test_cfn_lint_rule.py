@@ -1,0 +1,75 @@
+"""The cfn-lint rule, run as users run it: `cfn-lint --append-rules cfn_lint_rules TEMPLATE`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "tests" / "fixtures" / "templates"
+
+
+def lint(template: str) -> list[tuple[int, str]]:
+    """(line, message) of every E9101 match, from cfn-lint's JSON output."""
+    command = [sys.executable, "-c", "import cfnlint.runner; cfnlint.runner.main()"]
+    args = ["--append-rules", str(ROOT / "cfn_lint_rules"), "--format", "json", "--"]
+    done = subprocess.run(  # noqa: S603 (our own interpreter and files)
+        [*command, *args, str(TEMPLATES / template)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.stderr == "", done.stderr
+    found = json.loads(done.stdout)
+    return [
+        (match["Location"]["Start"]["LineNumber"], match["Message"])
+        for match in found
+        if match["Rule"]["Id"] == "E9101"
+    ]
+
+
+def test_a_good_template_with_intrinsics_everywhere_has_no_problem():
+    assert lint("good.yaml") == []
+
+
+def test_each_problem_is_reported_at_its_line_in_the_deploy_time_words():
+    assert lint("bad.yaml") == [
+        (13, "DomainName: must contain only letters, digits, '_' and '-', got 'crm profiles'"),
+        (14, "DefaultExpirationDays: must be at most 1098, got '2000'"),
+        (16, "Matching.Enabled: must be true or false, got 'maybe'"),
+        (17, "Matching.JobSchedule.Time: must be HH:MM (24h), got '25:00'"),
+        (
+            20,
+            "Matching.AutoMerging.ConflictResolution: SourceName is required when "
+            "ConflictResolvingModel is SOURCE",
+        ),
+        (
+            25,
+            "RuleBasedMatching.MatchingRules[0].Rule[1]: must be a profile attribute such as "
+            "EmailAddress, PhoneNumber, Address.City, or a custom 'Attributes.*' name, "
+            "got 'Nickname'",
+        ),
+        (26, "RuleBasedMatching.AttributeTypesSelector: must be an object, got Fn::Sub"),
+        (27, "RuleBasedMatching.MaxAllowedRuleLevelForMatching: must be at most 15, got '16'"),
+        (28, "DataStor: unknown property; did you mean 'DataStore'?"),
+        (
+            30,
+            "Tags['aws:team'] key: must not start with 'aws:' and may contain only letters, "
+            "digits and + , - . / : ; < = _, got 'aws:team'",
+        ),
+    ]
+
+
+def test_the_words_are_the_deploy_time_reason():
+    from domain_provider.models import parse_properties
+    from domain_provider.reasons import format_validation_error
+    from pydantic import ValidationError
+
+    try:
+        parse_properties({"DomainName": "crm-profiles", "DefaultExpirationDays": "2000"})
+    except ValidationError as error:
+        reason = format_validation_error(error)
+    assert (14, reason) in lint("bad.yaml")
