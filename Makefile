@@ -82,3 +82,9 @@ lint-templates: $(STAMP) $(TOOLS_STAMP) synth-cdk
 ## Regenerate the resource properties' JSON Schema and docs/properties.md from the model.
 schema: $(STAMP)
 	$(BIN)/python .ci/gen_schema.py
+
+# --- Reliability and speed (issue 5)
+.PHONY: bench
+## Measure cold start, handler time, AWS calls, Delete sleep, memory and artifact size (docs/benchmarks.md).
+bench: $(STAMP)
+	$(BIN)/python .ci/bench.py

@@ -8,7 +8,8 @@ What changes, and why:
 - One answer per event: the timeout answer and a late result never both reach CloudFormation.
 - The response PUT is bounded by the Lambda's deadline (crhelper retries it forever) and its
   failures are logged without the URL.
-- A Reason keeps its head (crhelper keeps the last 240 characters); the body stays under 4096 bytes.
+- A Reason keeps its head (crhelper keeps the last 240 characters), never carries the ResponseURL
+  or a signature; the body stays under 4096 bytes.
 - A Create that fails before configuring anything answers with a deterministic physical id that
   is never a domain name, so the Delete that follows knows there is nothing to undo.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.client import HTTPSConnection
+from http.client import HTTPException, HTTPSConnection
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,7 +27,7 @@ from crhelper import CfnResource
 from crhelper.resource_helper import FAILED
 
 from domain_provider.errors import ProviderError, clip
-from domain_provider.logs import logger
+from domain_provider.logs import logger, redactor
 
 TIMEOUT_MARGIN = 3.0
 """Seconds before the Lambda's deadline at which FAILED is sent if the work is not done."""
@@ -80,7 +81,7 @@ class DomainResource(CfnResource):
             self.Reason, self.Status = str(error), FAILED
         except Exception as error:
             logger.exception("FAILED with an unexpected error")
-            self.Reason = clip(f"Unexpected error: {type(error).__name__}: {error}")
+            self.Reason = redactor.redact(f"Unexpected error: {type(error).__name__}: {error}")
             self.Status = FAILED
 
     def generate_physical_id(self, event: dict[str, Any]) -> str:
@@ -99,7 +100,7 @@ class DomainResource(CfnResource):
             )
         body = {
             "Status": status or self.Status,
-            "Reason": clip(str(reason if status else self.Reason)),
+            "Reason": clip(redactor.redact(str(reason if status else self.Reason))),
             "PhysicalResourceId": str(self.PhysicalResourceId),
             "StackId": self.StackId,
             "RequestId": self.RequestId,
@@ -119,7 +120,10 @@ class DomainResource(CfnResource):
 
 
 def put_response(url: str, body: dict[str, Any], deadline: float) -> bool:
-    """PUT the response to the pre-signed URL, retrying until `deadline` (time.monotonic())."""
+    """PUT the response to the pre-signed URL, retrying until `deadline` (time.monotonic()).
+
+    Never raises: a network or HTTP-protocol failure is retried with backoff, a 4xx or a
+    malformed URL is final; each failure is logged by its kind, never with the URL."""
     payload = json.dumps(body)
     parts = urlsplit(url)
     path = urlunsplit(("", "", parts.path, parts.query, ""))
@@ -136,8 +140,11 @@ def put_response(url: str, body: dict[str, Any], deadline: float) -> bool:
             connection.request("PUT", path, body=payload, headers=headers)
             status = connection.getresponse().status
             connection.close()
-        except OSError as error:
+        except (OSError, HTTPException) as error:
             logger.warning("Response PUT failed", attempt=attempt, error=type(error).__name__)
+        except ValueError as error:  # http.client.InvalidURL: retrying cannot help
+            logger.error("Response URL is unusable", error=type(error).__name__)
+            return False
         else:
             if status < 300:
                 return True

@@ -2,8 +2,9 @@
 
 The ResponseURL lets anyone who holds it answer for the stack. Rules:
 - crhelper's logger is held at WARNING: its DEBUG lines dump the event and the URL.
-- A filter on every handler (ours and the root's) rewrites any record that contains the current
-  URL, its query string or any pre-signed signature, whatever the level and whoever logs it.
+- A filter on every handler (ours, the root's, any library's, and Python's last-resort stderr
+  handler) rewrites any record that contains the current URL, its query string or any
+  pre-signed signature, whatever the level and whoever logs it.
 - POWERTOOLS_LOGGER_LOG_EVENT=true logs the event with the URL replaced, never the raw event.
 """
 
@@ -56,7 +57,7 @@ class ResponseUrlRedactor(logging.Filter):
         for key, value in list(vars(record).items()):
             if isinstance(value, str) and key not in ("msg", "exc_text"):
                 setattr(record, key, self.redact(value))
-            elif isinstance(value, dict):
+            elif isinstance(value, dict | list | tuple) and key != "exc_info":
                 setattr(record, key, _redact_structure(value, self))
         return True
 
@@ -66,8 +67,9 @@ def _redact_structure(value: Any, redactor: ResponseUrlRedactor) -> Any:
         return redactor.redact(value)
     if isinstance(value, dict):
         return {key: _redact_structure(item, redactor) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_redact_structure(item, redactor) for item in value]
+    if isinstance(value, list | tuple):
+        items = [_redact_structure(item, redactor) for item in value]
+        return items if isinstance(value, list) else tuple(items)
     return value
 
 
@@ -78,8 +80,12 @@ def guard_logs(response_url: str) -> None:
     """Before anything logs for this event: watch its URL on every handler, mute crhelper."""
     redactor.watch(response_url)
     logging.getLogger("crhelper").setLevel(logging.WARNING)
-    handlers = [logger.registered_handler, *logging.getLogger().handlers]
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    handlers = [logger.registered_handler, logging.lastResort]
+    handlers += [h for each in loggers for h in getattr(each, "handlers", ())]
     for handler in handlers:
+        if handler is None:
+            continue
         if redactor not in handler.filters:
             handler.addFilter(redactor)
 

@@ -87,9 +87,10 @@ class CustomerProfilesBackend(BaseBackend):
 
     # Test controls -------------------------------------------------------------------------------
 
-    def fail(self, operation: str, code: str, times: int = 1) -> None:
-        """Answer the next `times` calls of `operation` (or "*") with error `code`."""
-        self.faults.append(Fault(operation, code, times))
+    def fail(self, operation: str, code: str, times: int = 1, delay: float = 0.0) -> None:
+        """Answer the next `times` calls of `operation` (or "*") with error `code`, each after
+        `delay` seconds (a slow, failing service)."""
+        self.faults.append(Fault(operation, code, times, delay))
 
     def slow(self, operation: str, seconds: float, times: int = 1) -> None:
         """Delay the next `times` calls of `operation` by `seconds` before answering."""

@@ -53,6 +53,8 @@ class Put:
     headers: dict[str, str]
     body: dict[str, Any]
     raw: str
+    at: float = field(default_factory=time.monotonic)
+    """When it arrived (time.monotonic()), to compare with the Lambda's deadline."""
 
 
 class ResponseBucket:
@@ -63,6 +65,8 @@ class ResponseBucket:
         self.attempts = 0
         self.fail_next = 0
         self.hang_for = 0.0
+        self.fail_with: type[Exception] = ConnectionResetError
+        """What a failing PUT raises (an OSError, or e.g. http.client.BadStatusLine)."""
         self.arrived = threading.Event()
 
     @property
@@ -87,7 +91,7 @@ class _Connection:
             raise TimeoutError("timed out")
         if self.bucket.fail_next:
             self.bucket.fail_next -= 1
-            raise ConnectionResetError("connection reset by peer")
+            raise self.bucket.fail_with("connection reset by peer")
         self.bucket.puts.append(Put(self.host, path, headers, json.loads(body), body))
         self.bucket.arrived.set()
         self.status = 200
@@ -115,3 +119,19 @@ def invoke(event: dict[str, Any], bucket: ResponseBucket, timeout: float = 30.0)
     handler(copy.deepcopy(event), LambdaContext(timeout=timeout))
     assert len(bucket.puts) == before + 1, f"expected one response, got {len(bucket.puts) - before}"
     return bucket.last
+
+
+def answer_in_container(
+    event: dict[str, Any],
+    endpoint: str,
+    timeout: float = 60.0,
+    environ: dict[str, str] | None = None,
+) -> Any:
+    """One Lambda container (the calling process): deliver `event` with Customer Profiles served
+    at `endpoint` (e.g. moto's server) and `environ` set; the body it PUT. For a fresh process
+    per container."""
+    import os
+
+    os.environ.update(environ or {}, AWS_ENDPOINT_URL_CUSTOMER_PROFILES=endpoint)
+    with response_bucket() as bucket:
+        return invoke(event, bucket, timeout)
