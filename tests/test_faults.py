@@ -106,7 +106,10 @@ def test_a_storm_that_outlasts_the_lambda_answers_failed_before_the_deadline(
     assert cfn.puts[0].at < deadline
     body = cfn.last
     assert body["Status"] == "FAILED"
-    assert body["Reason"].startswith("Timed out: UpdateDomain on domain 'crm-profiles'")
+    assert body["Reason"].startswith(
+        "Timed out: UpdateDomain on domain 'crm-profiles' did not finish before the Lambda's "
+        "deadline (still retrying after ThrottlingException)"
+    )
     assert "raise the provider function's Timeout" in body["Reason"]
     assert body["PhysicalResourceId"] == DOMAIN, "it may have been applied: Delete must reset"
 
@@ -139,7 +142,10 @@ def test_a_call_that_would_outlast_the_lambda_answers_failed_before_the_deadline
     assert len(cfn.puts) == 1
     assert cfn.puts[0].at < deadline - 1.0 < returned
     assert cfn.last["Status"] == "FAILED"
-    assert cfn.last["Reason"].startswith("Timed out: UpdateDomain on domain 'crm-profiles'")
+    assert cfn.last["Reason"].startswith(
+        "Timed out: UpdateDomain on domain 'crm-profiles' did not finish before the Lambda's "
+        "deadline (a slow answer)"
+    )
 
 
 def test_a_slow_create_that_applied_after_the_timeout_is_reset_by_the_delete(profiles, cfn):

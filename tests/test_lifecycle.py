@@ -190,6 +190,19 @@ def test_delete_refused_by_aws_fails_with_a_way_forward(profiles, cfn):
     assert "retaining DomainSettings" in body["Reason"]
 
 
+def test_delete_refusal_keeps_its_way_forward_ahead_of_a_long_aws_message(profiles, cfn):
+    denial = "User: arn:aws:sts::123456789012:assumed-role/provider/x is not authorized " * 5
+    profiles.fail("UpdateDomain", "AccessDeniedException", message=denial)
+
+    reason = invoke(load_event("delete.json"), cfn)["Reason"]
+
+    assert reason.startswith(
+        f"Access denied: the provider's role needs profile:UpdateDomain on {ARN}; grant it "
+        "and retry, or delete the stack retaining DomainSettings (User: arn:aws:sts::"
+    )
+    assert len(reason) <= 256
+
+
 def test_invalid_create_fails_without_any_aws_call(profiles, cfn):
     event = load_event("create.json")
     event["ResourceProperties"]["Matching"]["JobSchedule"]["Time"] = "25:00"

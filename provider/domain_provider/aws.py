@@ -26,10 +26,26 @@ from domain_provider.planner import Plan
 RETRYABLE = {"ThrottlingException", "InternalServerException", "ServiceUnavailable"}
 
 
+class RetryWatch:
+    """The last error the SDK's retries met, so a Reason can say what held a call up."""
+
+    def __init__(self) -> None:
+        self.last_error = ""
+
+    def __call__(self, response: Any = None, caught_exception: Any = None, **_: Any) -> None:
+        if caught_exception is not None:
+            self.last_error = type(caught_exception).__name__
+        elif response is not None and response[0].status_code >= 400:
+            status = response[0].status_code
+            self.last_error = response[1].get("Error", {}).get("Code") or f"HTTP {status}"
+
+
+retries = RetryWatch()
+
+
 @cache
 def customer_profiles_client() -> Any:
     """The container's client. Retry mode and attempts follow AWS_RETRY_MODE / AWS_MAX_ATTEMPTS."""
-
     config = Config(
         retries={
             "mode": os.environ.get("AWS_RETRY_MODE", "standard"),
@@ -38,7 +54,9 @@ def customer_profiles_client() -> Any:
         connect_timeout=5,
         read_timeout=30,
     )
-    return boto3.client("customer-profiles", config=config)
+    client = boto3.client("customer-profiles", config=config)
+    client.meta.events.register("needs-retry.customer-profiles", retries)
+    return client
 
 
 def domain_arn(stack_id: str, domain_name: str) -> str:
@@ -83,8 +101,9 @@ class DomainApi:
             raise self._translate(operation, error) from error
         except BotoCoreError as error:
             raise ServiceUnavailable(
-                f"{operation} on {self.arn} could not reach Customer Profiles: {error}; "
-                "retry the stack operation"
+                f"{operation} on {self.arn} could not reach Customer Profiles; "
+                "retry the stack operation",
+                str(error),
             ) from error
         response.pop("ResponseMetadata", None)
         return response
@@ -96,7 +115,8 @@ class DomainApi:
         if code in ("AccessDeniedException", "AccessDenied"):
             return AccessDenied(
                 f"Access denied: the provider's role needs profile:{operation} on {self.arn}; "
-                f"grant it and retry ({message})"
+                "grant it and retry",
+                message,
             )
         if code == "ResourceNotFoundException":
             return DomainNotFound(
@@ -111,7 +131,8 @@ class DomainApi:
             or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
         ):
             return ServiceUnavailable(
-                f"{operation} on domain {name!r} failed after {attempts} attempts with {code}: "
-                f"{message}; retry the stack operation"
+                f"{operation} on domain {name!r} failed after {attempts} attempts with {code}; "
+                "retry the stack operation",
+                message,
             )
-        return ProviderError(f"{operation} on domain {name!r} failed: {code}: {message}")
+        return ProviderError(f"{operation} on domain {name!r} failed with {code}", message)

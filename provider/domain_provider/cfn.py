@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.client import HTTPException, HTTPSConnection
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -49,6 +50,8 @@ class DomainResource(CfnResource):
     def __init__(self) -> None:
         super().__init__(log_level="WARNING", boto_level="WARNING", sleep_on_delete=0)
         self.activity = "the request"
+        self.holdup: Callable[[], str] = str
+        """What the work is waiting on (the last error being retried), for the timeout Reason."""
         self._deadline = 0.0
         self._answered = False
         self._answer_lock = threading.Lock()
@@ -60,15 +63,17 @@ class DomainResource(CfnResource):
         remaining = self._context.get_remaining_time_in_millis() / 1000.0
         self._deadline = time.monotonic() + remaining
         self._answered = False
-        self.activity = "the request"
+        self.activity, self.holdup = "the request", str
         self._timer = threading.Timer(max(remaining - TIMEOUT_MARGIN, remaining / 2), self._timeout)
         self._timer.daemon = True
         self._timer.start()
 
     def _timeout(self) -> None:
+        holdup = self.holdup()
+        waiting = f"still retrying after {holdup}" if holdup else "a slow answer"
         reason = (
             f"Timed out: {self.activity} did not finish before the Lambda's deadline "
-            "(throttling or a slow service); retry, or raise the provider function's Timeout"
+            f"({waiting}); retry, or raise the provider function's Timeout"
         )
         logger.error(reason)
         self._send(FAILED, reason)

@@ -22,14 +22,19 @@ def short_repr(value: Any, limit: int = 40) -> str:
 
 
 class ProviderError(Exception):
-    """Base of every error the provider answers FAILED with; `str()` is the Reason."""
+    """Base of every error the provider answers FAILED with; `str()` is the Reason.
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(clip(reason))
+    The Reason is `action` then, in parentheses, `detail` (the service's own words): a hint added
+    to the action never falls off the end behind a long service message.
+    """
 
-    @property
-    def reason(self) -> str:
-        return str(self)
+    def __init__(self, action: str, detail: str = "") -> None:
+        self.action, self.detail = action, detail
+        super().__init__(clip(f"{action} ({detail})" if detail else action))
+
+    def with_hint(self, hint: str) -> ProviderError:
+        """The same error with `hint` appended to its action."""
+        return type(self)(f"{self.action}{hint}", self.detail)
 
 
 class InvalidProperties(ProviderError):

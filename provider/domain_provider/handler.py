@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from domain_provider.aws import DomainApi, customer_profiles_client, domain_arn
+from domain_provider.aws import DomainApi, customer_profiles_client, domain_arn, retries
 from domain_provider.cfn import DomainResource
 from domain_provider.data import domain_data
 from domain_provider.errors import (
@@ -76,8 +76,9 @@ def delete(event: dict[str, Any], context: Any) -> str:
     except DomainNotFound:
         logger.info("Nothing to undo: the domain is gone already")
     except ProviderError as error:
-        retain = f"; or delete the stack retaining {event['LogicalResourceId']}"
-        raise type(error)(f"{error}{retain}") from error
+        raise error.with_hint(
+            f", or delete the stack retaining {event['LogicalResourceId']}"
+        ) from error
     return physical_id
 
 
@@ -101,6 +102,8 @@ def run(event: dict[str, Any], plan: Plan) -> dict[str, Any] | None:
     """Make the plan's calls with the container's client."""
     api = DomainApi(customer_profiles_client(), domain_arn(event["StackId"], plan.domain_name))
     helper.activity = f"{' + '.join(plan.calls)} on domain {plan.domain_name!r}"
+    retries.last_error = ""
+    helper.holdup = lambda: retries.last_error
     return api.apply(plan)
 
 

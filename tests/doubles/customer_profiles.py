@@ -51,6 +51,7 @@ class Fault:
     code: str | None
     times: int
     delay: float = 0.0
+    message: str | None = None
 
 
 @dataclass
@@ -87,10 +88,17 @@ class CustomerProfilesBackend(BaseBackend):
 
     # Test controls -------------------------------------------------------------------------------
 
-    def fail(self, operation: str, code: str, times: int = 1, delay: float = 0.0) -> None:
-        """Answer the next `times` calls of `operation` (or "*") with error `code`, each after
-        `delay` seconds (a slow, failing service)."""
-        self.faults.append(Fault(operation, code, times, delay))
+    def fail(
+        self,
+        operation: str,
+        code: str,
+        times: int = 1,
+        delay: float = 0.0,
+        message: str | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `operation` (or "*") with error `code` (and
+        `message`), each after `delay` seconds (a slow, failing service)."""
+        self.faults.append(Fault(operation, code, times, delay, message))
 
     def slow(self, operation: str, seconds: float, times: int = 1) -> None:
         """Delay the next `times` calls of `operation` by `seconds` before answering."""
@@ -113,7 +121,7 @@ class CustomerProfilesBackend(BaseBackend):
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and fault.code:
-            raise error(fault.code, f"Injected {fault.code} for {operation}")
+            raise error(fault.code, fault.message or f"Injected {fault.code} for {operation}")
         if throttled:
             raise error("ThrottlingException", "Rate exceeded")
         validate(operation, params)
