@@ -83,9 +83,9 @@ def cold_start(runs: int) -> dict[str, float]:
 
 def lifecycle(runs: int) -> dict[str, Any]:
     """Handler time (median) and AWS calls of each event type, in one warm container."""
-    from domain_provider.handler import handler
     from moto import mock_aws
 
+    from domain_provider.handler import handler
     from tests.doubles.customer_profiles import backend
     from tests.support.cloudformation import LambdaContext, load_event, response_bucket
 
@@ -130,9 +130,9 @@ def lifecycle(runs: int) -> dict[str, Any]:
 def delete_sleep() -> dict[str, float]:
     """Seconds each Delete asks to sleep with 900 s left, crhelper's `sleep` recorded, not slept."""
     from crhelper import CfnResource
-    from domain_provider.handler import handler
     from moto import mock_aws
 
+    from domain_provider.handler import handler
     from tests.doubles.customer_profiles import backend
     from tests.support.cloudformation import LambdaContext, load_event, response_bucket
 

@@ -25,10 +25,11 @@ if _PROVIDER.is_dir() and str(_PROVIDER) not in sys.path:
     sys.path.insert(0, str(_PROVIDER))  # the provider's model, next to this folder
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch  # noqa: E402
-from domain_provider.models import parse_properties  # noqa: E402
-from domain_provider.reasons import KIND_NAMES, describe, property_path  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 from pydantic_core import ErrorDetails  # noqa: E402
+
+from domain_provider.models import parse_properties  # noqa: E402
+from domain_provider.reasons import KIND_NAMES, describe, property_path  # noqa: E402
 
 RESOURCE_TYPES = ("Custom::CustomerProfilesDomain",)
 STRING_ONLY = ("Fn::Sub", "Fn::Join", "Fn::Base64", "Fn::ToJsonString", "Fn::Length")

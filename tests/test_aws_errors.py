@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from domain_provider.aws import DomainApi, customer_profiles_client
 from domain_provider.errors import (
     AccessDenied,
@@ -10,6 +11,7 @@ from domain_provider.errors import (
     ProviderError,
     RequestRejected,
     ServiceUnavailable,
+    Throttled,
 )
 from domain_provider.planner import Plan
 
@@ -41,7 +43,7 @@ ARN = "arn:aws:profile:us-east-1:123456789012:domains/crm-profiles"
         (
             "UpdateDomain",
             "ThrottlingException",
-            ServiceUnavailable,
+            Throttled,
             "failed after 3 attempts with ThrottlingException",
         ),
         (

@@ -64,9 +64,10 @@ def test_each_problem_is_reported_at_its_line_in_the_deploy_time_words():
 
 
 def test_the_words_are_the_deploy_time_reason():
+    from pydantic import ValidationError
+
     from domain_provider.models import parse_properties
     from domain_provider.reasons import format_validation_error
-    from pydantic import ValidationError
 
     try:
         parse_properties({"DomainName": "crm-profiles", "DefaultExpirationDays": "2000"})

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from domain_provider.models import parse_properties
 from pydantic import ValidationError
 
+from domain_provider.models import parse_properties
 from tests.support.cloudformation import EVENTS, load_event
 
 EVENT_FILES = sorted(path.name for path in EVENTS.glob("*.json"))

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 from botocore.retries import standard
-from domain_provider.aws import customer_profiles_client
 
+from domain_provider.aws import customer_profiles_client
 from tests.doubles.customer_profiles import CustomerProfilesBackend
 from tests.support.cloudformation import (
     LambdaContext,
@@ -25,6 +25,7 @@ from tests.support.cloudformation import (
     answer_in_container,
     invoke,
     load_event,
+    rollback_of,
 )
 
 DOMAIN = "crm-profiles"
@@ -33,14 +34,6 @@ ARN = f"arn:aws:profile:us-east-1:123456789012:domains/{DOMAIN}"
 
 def state(profiles: CustomerProfilesBackend, name: str = DOMAIN) -> dict[str, Any]:
     return {**profiles.handle("GetDomain", {"DomainName": name}), "LastUpdatedAt": None}
-
-
-def swapped(event: dict[str, Any]) -> dict[str, Any]:
-    """The rollback CloudFormation sends after a failed Update: old and new swapped."""
-    rollback = copy.deepcopy(event)
-    rollback["ResourceProperties"] = event["OldResourceProperties"]
-    rollback["OldResourceProperties"] = event["ResourceProperties"]
-    return rollback
 
 
 def deliver(event: dict[str, Any], cfn: ResponseBucket, timeout: float) -> tuple[float, float]:
@@ -240,7 +233,7 @@ def test_an_update_that_fails_half_way_fails_and_its_rollback_restores_everythin
     )
     assert state(profiles)["DefaultExpirationDays"] == 730, "UpdateDomain was applied"
 
-    rollback = invoke(swapped(update), cfn)
+    rollback = invoke(rollback_of(update), cfn)
 
     assert rollback["Status"] == "SUCCESS", rollback["Reason"]
     assert state(profiles) == before
@@ -253,7 +246,7 @@ def test_an_update_whose_untag_fails_is_rolled_back_to_the_old_tags(profiles, cf
     update = load_event("update.json")
 
     assert invoke(update, cfn)["Status"] == "FAILED"
-    assert invoke(swapped(update), cfn)["Status"] == "SUCCESS"
+    assert invoke(rollback_of(update), cfn)["Status"] == "SUCCESS"
     assert state(profiles) == before
 
 

@@ -21,13 +21,13 @@ from typing import Any
 import botocore.session
 import pytest
 from botocore.validate import ParamValidator
-from domain_provider.models import DomainProperties, parse_properties
-from domain_provider.planner import plan_create
-from domain_provider.reasons import format_validation_error
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from domain_provider.models import DomainProperties, parse_properties
+from domain_provider.planner import plan_create
+from domain_provider.reasons import format_validation_error
 from tests.doubles.customer_profiles import validate as service_validate
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,12 +3,15 @@ and from the logs."""
 
 from __future__ import annotations
 
+import time
+from typing import Any
 from unittest import mock
+
+from crhelper import CfnResource
 
 from domain_provider import handler as handler_module
 from domain_provider.cfn import DomainResource
-
-from tests.support.cloudformation import invoke, load_event
+from tests.support.cloudformation import LambdaContext, invoke, load_event
 from tests.support.logs import parse_json_logs
 
 
@@ -19,12 +22,17 @@ def test_building_the_resource_creates_no_polling_clients():
     client.assert_not_called()
 
 
-def test_delete_does_not_sleep(profiles, cfn):
-    with mock.patch("crhelper.resource_helper.sleep") as sleep, mock.patch("time.sleep") as nap:
-        assert invoke(load_event("delete.json"), cfn)["Status"] == "SUCCESS"
+def test_delete_does_not_sleep_even_with_time_to_spare(profiles, cfn):
+    slept: list[float] = []
+    # crhelper binds its sleep as a default argument: record through that default.
+    wait_for_cwlogs: Any = CfnResource._wait_for_cwlogs  # type: ignore[attr-defined]
+    with mock.patch.object(wait_for_cwlogs, "__defaults__", (slept.append,)):
+        assert invoke(load_event("delete.json"), cfn, timeout=900)["Status"] == "SUCCESS"
+        crhelper_default: Any = CfnResource()
+        crhelper_default._context = LambdaContext(timeout=900)
+        crhelper_default._wait_for_cwlogs()
 
-    sleep.assert_not_called()
-    nap.assert_not_called()
+    assert slept == [120], "only crhelper's default sleeps (proves the recorder works)"
 
 
 def test_logs_are_json_with_the_request_id_as_correlation_id_and_the_stack(
@@ -116,3 +124,45 @@ def test_the_response_stays_under_4096_bytes_whatever_the_input(profiles, cfn):
     assert len(cfn.puts[-1].raw) < 4096
     assert len(body["Reason"]) <= 256
     assert body["Reason"].startswith("Tags: must have at most 50 items, got 60")
+
+
+def test_a_tag_key_that_is_not_a_string_fails_create_and_lets_delete_succeed(profiles, cfn):
+    create = load_event("create.json")
+    create["ResourceProperties"]["Tags"] = [{"Key": ["team"], "Value": "crm"}]
+    delete = load_event("delete.json")
+    delete["ResourceProperties"] = create["ResourceProperties"]
+
+    created = invoke(create, cfn)
+    deleted = invoke(delete, cfn)
+
+    assert created["Status"] == "FAILED"
+    assert created["Reason"] == "Tags: item 0 Key must be a string, got ['team']"
+    assert deleted["Status"] == "SUCCESS"
+    assert profiles.calls == []
+
+
+def test_the_handler_returns_only_after_its_timeout_answer_is_sent(profiles, cfn):
+    profiles.slow(
+        "UpdateDomain", 2.3
+    )  # ends after the timer (2 s) fired, while its PUT is on its way
+    real_request = cfn.connection
+
+    def slow_put(host: str, timeout: float | None = None, **kwargs: object) -> object:
+        connection = real_request(host, timeout)
+        original = connection.request
+
+        def request(*args: object, **kwargs: object) -> None:
+            time.sleep(0.8)
+            original(*args, **kwargs)
+
+        connection.request = request
+        return connection
+
+    with mock.patch("domain_provider.cfn.HTTPSConnection", slow_put):
+        started = time.monotonic()
+        handler_module.handler(load_event("create.json"), LambdaContext(timeout=4.0))
+        returned = time.monotonic() - started
+
+    assert len(cfn.puts) == 1, "the timeout's answer arrived before the handler returned"
+    assert cfn.last["Reason"].startswith("Timed out:")
+    assert returned < 4.0

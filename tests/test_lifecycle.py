@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.doubles.customer_profiles import CustomerProfilesBackend
-from tests.support.cloudformation import ResponseBucket, invoke, load_event
+from tests.support.cloudformation import ResponseBucket, invoke, load_event, rollback_of
 
 DOMAIN = "crm-profiles"
 ARN = f"arn:aws:profile:us-east-1:123456789012:domains/{DOMAIN}"
@@ -103,21 +103,39 @@ def test_update_that_changes_the_domain_name_is_a_replacement(profiles, cfn):
     assert state(profiles, "crm-profiles-eu")["Tags"] == {"team": "customer-data", "env": "prod"}
 
 
-def test_rollback_of_an_update_restores_the_old_settings(profiles, cfn):
+def test_rollback_of_an_update_restores_the_old_settings_and_tags(profiles, cfn):
     invoke(load_event("create.json"), cfn)
+    created = state(profiles)
     invoke(load_event("update.json"), cfn)
-    rollback = load_event("update.json")
-    rollback["ResourceProperties"], rollback["OldResourceProperties"] = (
-        rollback["OldResourceProperties"],
-        rollback["ResourceProperties"],
-    )
-
-    body = invoke(rollback, cfn)
+    body = invoke(rollback_of(load_event("update.json")), cfn)
 
     assert body["Status"] == "SUCCESS", body["Reason"]
-    after_rollback = state(profiles)
-    invoke(load_event("create.json"), cfn)
-    assert after_rollback == {**state(profiles), "LastUpdatedAt": after_rollback["LastUpdatedAt"]}
+    assert state(profiles) == {**created, "LastUpdatedAt": state(profiles)["LastUpdatedAt"]}
+
+
+def test_rollback_of_a_failed_replacement_touches_nothing_this_resource_never_set(profiles, cfn):
+    arn = f"arn:aws:profile:us-east-1:123456789012:domains/{DOMAIN}"
+    profiles.handle("UpdateDomain", {"DomainName": DOMAIN, "Matching": {"Enabled": True}})
+    profiles.handle("TagResource", {"resourceArn": arn, "tags": {"owner": "someone-else"}})
+    create = load_event("create.json")
+    create["ResourceProperties"] = {"DomainName": DOMAIN, "DefaultExpirationDays": "366"}
+    invoke(create, cfn)
+    replace = load_event("update-replace.json")
+    replace["ResourceProperties"]["DomainName"] = "crm-profiles-typo"
+    replace["ResourceProperties"]["Tags"] = [{"Key": "owner", "Value": "platform"}]
+    replace["OldResourceProperties"] = create["ResourceProperties"]
+    assert invoke(replace, cfn)["PhysicalResourceId"] == DOMAIN, "failed: the old id stays"
+    profiles.calls.clear()
+
+    body = invoke(rollback_of(replace), cfn)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert body["PhysicalResourceId"] == DOMAIN
+    assert profiles.operations() == ["UpdateDomain"]
+    assert profiles.calls[0][1] == {"DomainName": DOMAIN, "DefaultExpirationDays": 366}
+    domain = state(profiles)
+    assert domain["Matching"] == {"Enabled": True}
+    assert domain["Tags"] == {"owner": "someone-else"}
 
 
 def test_delete_resets_what_the_resource_set_in_two_calls(profiles, cfn):
@@ -251,15 +269,26 @@ def test_transient_errors_are_retried_by_the_sdk(profiles, cfn, code):
     assert profiles.operations() == ["UpdateDomain"] * 3
 
 
-def test_retries_exhausted_fail_with_the_error_and_keep_the_domain_as_id(profiles, cfn):
+def test_throttled_on_every_attempt_fails_with_an_id_its_delete_leaves_alone(profiles, cfn):
     profiles.fail("UpdateDomain", "ThrottlingException", times=10)
 
     body = invoke(load_event("create.json"), cfn)
 
     assert body["Status"] == "FAILED"
-    assert "ThrottlingException" in body["Reason"]
-    assert "3 attempts" in body["Reason"]
-    assert body["PhysicalResourceId"] == DOMAIN, "it may have been applied: Delete must reset"
+    assert body["Reason"].startswith(
+        "UpdateDomain on domain 'crm-profiles' failed after 3 attempts with ThrottlingException"
+    )
+    assert body["PhysicalResourceId"].startswith("create-failed:"), "throttled: nothing applied"
+
+
+def test_server_errors_to_the_end_keep_the_domain_as_id_so_delete_resets(profiles, cfn):
+    profiles.fail("UpdateDomain", "InternalServerException", times=10)
+
+    body = invoke(load_event("create.json"), cfn)
+
+    assert body["Status"] == "FAILED"
+    assert "failed after 3 attempts with InternalServerException" in body["Reason"]
+    assert body["PhysicalResourceId"] == DOMAIN, "a 5xx may have applied it: Delete must reset"
 
 
 @pytest.mark.parametrize(

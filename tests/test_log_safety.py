@@ -17,8 +17,8 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from domain_provider.logs import ResponseUrlRedactor, guard_logs
 
+from domain_provider.logs import ResponseUrlRedactor, guard_logs
 from tests.support.cloudformation import load_event
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,9 +36,9 @@ def leaks(text: str) -> list[str]:
 def every_path(results: str) -> None:
     """Run in the subprocess: one container, every success and error path; bodies to `results`."""
     import boto3
-    from domain_provider import handler as module
     from moto import mock_aws
 
+    from domain_provider import handler as module
     from tests.doubles.customer_profiles import backend
     from tests.support.cloudformation import LambdaContext, response_bucket
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from domain_provider.models import parse_properties
 from domain_provider.planner import Plan, plan_create, plan_delete, plan_update
 

@@ -20,6 +20,7 @@ from domain_provider.errors import (
     ProviderError,
     RequestRejected,
     ServiceUnavailable,
+    Throttled,
 )
 from domain_provider.planner import Plan
 
@@ -27,17 +28,24 @@ RETRYABLE = {"ThrottlingException", "InternalServerException", "ServiceUnavailab
 
 
 class RetryWatch:
-    """The last error the SDK's retries met, so a Reason can say what held a call up."""
+    """What the SDK's attempts at the current call met: the last error (for a timeout Reason)
+    and whether any attempt may have reached the service (a 5xx or a lost connection)."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the previous call's attempts."""
         self.last_error = ""
+        self.maybe_applied = False
 
     def __call__(self, response: Any = None, caught_exception: Any = None, **_: Any) -> None:
         if caught_exception is not None:
-            self.last_error = type(caught_exception).__name__
+            self.last_error, self.maybe_applied = type(caught_exception).__name__, True
         elif response is not None and response[0].status_code >= 400:
             status = response[0].status_code
             self.last_error = response[1].get("Error", {}).get("Code") or f"HTTP {status}"
+            self.maybe_applied |= status >= 500
 
 
 retries = RetryWatch()
@@ -73,6 +81,10 @@ class DomainApi:
         self.arn = arn
         self.region = arn.split(":")[3]
 
+    def holdup(self) -> str:
+        """The last error the SDK is retrying, if any."""
+        return retries.last_error
+
     def apply(self, plan: Plan) -> dict[str, Any] | None:
         """Make the plan's calls in order; the domain as UpdateDomain/GetDomain returned it."""
         domain = None
@@ -94,7 +106,7 @@ class DomainApi:
         return domain
 
     def _call(self, operation: str, method: Any, **request: Any) -> dict[str, Any]:
-
+        retries.reset()
         try:
             response: dict[str, Any] = method(**request)
         except ClientError as error:
@@ -130,7 +142,8 @@ class DomainApi:
             code in RETRYABLE
             or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
         ):
-            return ServiceUnavailable(
+            applied_nothing = code == "ThrottlingException" and not retries.maybe_applied
+            return (Throttled if applied_nothing else ServiceUnavailable)(
                 f"{operation} on domain {name!r} failed after {attempts} attempts with {code}; "
                 "retry the stack operation",
                 message,

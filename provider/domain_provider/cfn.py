@@ -5,7 +5,8 @@ What changes, and why:
   polling mode; this resource never polls, so it skips them (a smaller cold start).
 - No sleep on Delete (crhelper sleeps 120 s by default).
 - The FAILED-on-timeout answer leaves a margin so it is sent before the Lambda is killed.
-- One answer per event: the timeout answer and a late result never both reach CloudFormation.
+- One answer per event: the timeout answer and a late result never both reach CloudFormation,
+  and the handler does not return while the timeout answer is being sent.
 - The response PUT is bounded by the Lambda's deadline (crhelper retries it forever) and its
   failures are logged without the URL.
 - A Reason keeps its head (crhelper keeps the last 240 characters), never carries the ResponseURL
@@ -55,6 +56,16 @@ class DomainResource(CfnResource):
         self._deadline = 0.0
         self._answered = False
         self._answer_lock = threading.Lock()
+
+    def __call__(self, event: dict[str, Any], context: Any) -> None:
+        """Handle the event; never return while the timeout's answer is still on its way (the
+        Lambda is frozen once the handler returns, and that PUT would be lost)."""
+        try:
+            super().__call__(event, context)
+        finally:
+            timer = self._timer
+            if timer is not None and timer.is_alive():
+                timer.join(max(self._deadline - time.monotonic(), 0.0))
 
     def _log_setup(self, event: dict[str, Any], context: Any) -> None:
         """Powertools owns logging; crhelper must not reconfigure the root logger per event."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from domain_provider.aws import DomainApi, customer_profiles_client, domain_arn, retries
+from domain_provider.aws import DomainApi, customer_profiles_client, domain_arn
 from domain_provider.cfn import DomainResource
 from domain_provider.data import domain_data
 from domain_provider.errors import (
@@ -24,13 +24,14 @@ from domain_provider.errors import (
     InvalidProperties,
     ProviderError,
     RequestRejected,
+    Throttled,
 )
 from domain_provider.logs import guard_logs, loggable_event, logger
 from domain_provider.models import DomainProperties, parse_properties
 from domain_provider.planner import Plan, plan_create, plan_delete, plan_update
 from domain_provider.reasons import format_validation_error
 
-NOTHING_CONFIGURED = (AccessDenied, DomainNotFound, RequestRejected)
+NOTHING_CONFIGURED = (AccessDenied, DomainNotFound, RequestRejected, Throttled)
 """Errors after which the domain is known to be unchanged."""
 
 helper = DomainResource()
@@ -50,7 +51,12 @@ def update(event: dict[str, Any], context: Any) -> str:
     if event["PhysicalResourceId"] != properties.DomainName:
         logger.info("DomainName changed: replacement", old=event["PhysicalResourceId"])
         return configure(event, properties, plan_create(properties))
-    return configure(event, properties, plan_update(properties, lenient(event)))
+    old = lenient(event)
+    if old is not None and old.DomainName != properties.DomainName:
+        # The rollback of a failed replacement: the old properties name another domain, so
+        # nothing in them was set on this one; apply the new ones in full and undo nothing.
+        old = None
+    return configure(event, properties, plan_update(properties, old))
 
 
 @helper.delete
@@ -58,11 +64,9 @@ def delete(event: dict[str, Any], context: Any) -> str:
     """Undo what this resource set; SUCCESS without a call when there is nothing to undo."""
     physical_id: str = event["PhysicalResourceId"]
     try:
-        properties = parse_properties(event["ResourceProperties"])
-    except ValidationError as error:
-        logger.info(
-            "Nothing to undo: properties do not validate", reason=format_validation_error(error)
-        )
+        properties = validated(event["ResourceProperties"])
+    except InvalidProperties as error:
+        logger.info("Nothing to undo: properties do not validate", reason=str(error))
         return physical_id
     if physical_id != properties.DomainName:
         logger.info("Nothing to undo: no domain was configured under this physical id")
@@ -72,7 +76,7 @@ def delete(event: dict[str, Any], context: Any) -> str:
     if not plan.calls:
         return physical_id
     try:
-        run(event, plan)
+        connect(event, plan).apply(plan)
     except DomainNotFound:
         logger.info("Nothing to undo: the domain is gone already")
     except ProviderError as error:
@@ -85,26 +89,24 @@ def delete(event: dict[str, Any], context: Any) -> str:
 def configure(event: dict[str, Any], properties: DomainProperties, plan: Plan) -> str:
     """Run a Create/Update plan; answer with the domain name once the domain may have changed."""
     logger.info("Plan", changes=plan.summary(), calls=plan.calls)
+    api = connect(event, plan)
     helper.PhysicalResourceId = properties.DomainName
     try:
-        domain = run(event, plan)
+        domain = api.apply(plan)
     except NOTHING_CONFIGURED:
-        helper.PhysicalResourceId = (
-            ""  # crhelper then answers with the event's id (or a made-up one)
-        )
+        helper.PhysicalResourceId = ""  # crhelper answers with the event's id, or a made-up one
         raise
     if domain is not None:
         helper.Data.update(domain_data(domain, domain_arn(event["StackId"], properties.DomainName)))
     return properties.DomainName
 
 
-def run(event: dict[str, Any], plan: Plan) -> dict[str, Any] | None:
-    """Make the plan's calls with the container's client."""
+def connect(event: dict[str, Any], plan: Plan) -> DomainApi:
+    """The plan's domain on the container's client; a timeout from now on names these calls."""
     api = DomainApi(customer_profiles_client(), domain_arn(event["StackId"], plan.domain_name))
     helper.activity = f"{' + '.join(plan.calls)} on domain {plan.domain_name!r}"
-    retries.last_error = ""
-    helper.holdup = lambda: retries.last_error
-    return api.apply(plan)
+    helper.holdup = api.holdup
+    return api
 
 
 def validated(raw: Any) -> DomainProperties:
@@ -113,13 +115,15 @@ def validated(raw: Any) -> DomainProperties:
         return parse_properties(raw)
     except ValidationError as error:
         raise InvalidProperties(format_validation_error(error)) from None
+    except (TypeError, ValueError) as error:  # a validator met a value it cannot even compare
+        raise InvalidProperties(f"Properties: cannot be read: {error}") from None
 
 
 def lenient(event: dict[str, Any]) -> DomainProperties | None:
     """The old properties, or None when they no longer validate (the diff then assumes nothing)."""
     try:
-        return parse_properties(event.get("OldResourceProperties", {}))
-    except ValidationError:
+        return validated(event.get("OldResourceProperties", {}))
+    except InvalidProperties:
         logger.warning("Old properties do not validate; applying the new ones in full")
         return None
 

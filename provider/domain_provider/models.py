@@ -11,6 +11,7 @@ Rules:
 
 # Fields are named like their classes (`Matching: _Matching | None = None`): the class body binds
 # the field's name before its annotation is read, hence the `_Name` aliases.
+import re
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -78,6 +79,35 @@ class CfnModel(BaseModel):
 String1To255 = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 
 
+def _full_match(pattern: str) -> AfterValidator:
+    """Match the API's `pattern` against the whole value: Python's `$` also accepts a final
+    newline, which the service's (ECMA) patterns do not."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if compiled.fullmatch(value) is None:
+            raise PydanticCustomError(
+                "string_pattern_mismatch",
+                "String should match pattern {pattern}",
+                {"pattern": pattern},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _patterned(pattern: str, min_length: int, max_length: int) -> tuple[Any, ...]:
+    return (
+        StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern),
+        _full_match(pattern),
+    )
+
+
+DomainNameString = Annotated[str, *_patterned(DOMAIN_NAME_PATTERN, 1, 64)]
+JobTimeString = Annotated[str, *_patterned(JOB_TIME_PATTERN, 3, 5)]
+S3BucketString = Annotated[str, *_patterned(S3_BUCKET_PATTERN, 3, 63)]
+
+
 def _rule_attribute(value: str) -> str:
     if value in RULE_ATTRIBUTES or value.startswith(CUSTOM_RULE_ATTRIBUTE_PREFIX):
         return value
@@ -101,7 +131,7 @@ class JobSchedule(CfnModel):
     DayOfTheWeek: Literal[
         "SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"
     ]
-    Time: Annotated[str, StringConstraints(min_length=3, max_length=5, pattern=JOB_TIME_PATTERN)]
+    Time: JobTimeString
 
 
 _JobSchedule = JobSchedule
@@ -153,9 +183,7 @@ _AutoMerging = AutoMerging
 
 
 class S3Exporting(CfnModel):
-    S3BucketName: Annotated[
-        str, StringConstraints(min_length=3, max_length=63, pattern=S3_BUCKET_PATTERN)
-    ]
+    S3BucketName: S3BucketString
     S3KeyName: Annotated[str, StringConstraints(min_length=1, max_length=800)] | None = None
 
 
@@ -216,7 +244,7 @@ class DataStore(CfnModel):
 _DataStore = DataStore
 
 
-TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=TAG_KEY_PATTERN)]
+TagKey = Annotated[str, *_patterned(TAG_KEY_PATTERN, 1, 128)]
 TagValue = Annotated[str, StringConstraints(max_length=256)]
 
 
@@ -242,9 +270,7 @@ def _tags_json_schema(schema: dict[str, Any]) -> None:
 class DomainProperties(CfnModel):
     """The resource's properties. `OnDelete` is the provider's own; the rest is UpdateDomain's."""
 
-    DomainName: Annotated[
-        str, StringConstraints(min_length=1, max_length=64, pattern=DOMAIN_NAME_PATTERN)
-    ]
+    DomainName: DomainNameString
     DefaultExpirationDays: Annotated[int, Field(ge=1, le=1098)] | None = None
     DefaultEncryptionKey: Annotated[str, StringConstraints(max_length=255)] | None = None
     DeadLetterQueueUrl: Annotated[str, StringConstraints(max_length=255)] | None = None
@@ -269,6 +295,12 @@ class DomainProperties(CfnModel):
                     "tag_item",
                     "item {index} must have exactly Key and Value, got {item}",
                     {"index": index, "item": short_repr(item)},
+                )
+            if isinstance(item["Key"], list | dict):
+                raise PydanticCustomError(
+                    "tag_key_type",
+                    "item {index} Key must be a string, got {key}",
+                    {"index": index, "key": short_repr(item["Key"])},
                 )
             if item["Key"] in tags:
                 raise PydanticCustomError(

@@ -28,6 +28,14 @@ def load_event(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / name).read_text())  # type: ignore[no-any-return]
 
 
+def rollback_of(update: dict[str, Any]) -> dict[str, Any]:
+    """The Update CloudFormation sends to roll `update` back: old and new properties swapped."""
+    rollback = copy.deepcopy(update)
+    rollback["ResourceProperties"] = update["OldResourceProperties"]
+    rollback["OldResourceProperties"] = update["ResourceProperties"]
+    return rollback
+
+
 @dataclass
 class LambdaContext:
     """The parts of the Lambda context crhelper and Powertools read; the clock is real."""
