@@ -166,3 +166,14 @@ def test_the_handler_returns_only_after_its_timeout_answer_is_sent(profiles, cfn
     assert len(cfn.puts) == 1, "the timeout's answer arrived before the handler returned"
     assert cfn.last["Reason"].startswith("Timed out:")
     assert returned < 4.0
+
+
+def test_a_container_whose_init_failed_answers_failed_to_every_event(cfn):
+    resource = DomainResource()
+    resource.init_failure(RuntimeError("no region configured"))
+
+    for _ in range(2):
+        resource(load_event("create.json"), LambdaContext(timeout=5))
+
+    assert [put.body["Status"] for put in cfn.puts] == ["FAILED", "FAILED"]
+    assert cfn.last["Reason"] == "no region configured"

@@ -60,6 +60,7 @@ class DomainResource(CfnResource):
     def __call__(self, event: dict[str, Any], context: Any) -> None:
         """Handle the event; never return while the timeout's answer is still on its way (the
         Lambda is frozen once the handler returns, and that PUT would be lost)."""
+        self._answered, self._deadline = False, 0.0
         try:
             super().__call__(event, context)
         finally:
@@ -71,9 +72,8 @@ class DomainResource(CfnResource):
         """Powertools owns logging; crhelper must not reconfigure the root logger per event."""
 
     def _set_timeout(self) -> None:
-        remaining = self._context.get_remaining_time_in_millis() / 1000.0
+        remaining = self._remaining_seconds()
         self._deadline = time.monotonic() + remaining
-        self._answered = False
         self.activity, self.holdup = "the request", str
         self._timer = threading.Timer(max(remaining - TIMEOUT_MARGIN, remaining / 2), self._timeout)
         self._timer.daemon = True
@@ -132,7 +132,13 @@ class DomainResource(CfnResource):
             reason=body["Reason"],
             physical_resource_id=body["PhysicalResourceId"],
         )
-        put_response(self._response_url, body, self._deadline)
+        # crhelper answers an init failure before it sets the timer: take the deadline from the
+        # context then.
+        deadline = self._deadline or time.monotonic() + self._remaining_seconds()
+        put_response(self._response_url, body, deadline)
+
+    def _remaining_seconds(self) -> float:
+        return float(self._context.get_remaining_time_in_millis()) / 1000.0
 
 
 def put_response(url: str, body: dict[str, Any], deadline: float) -> bool:
