@@ -1,0 +1,59 @@
+"""The README's first command: a stack's life played locally, and one event invoked alone."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def play(*args: str) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    return subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, "-m", "tests.local.play", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_make_run_plays_create_update_replacement_and_delete_with_no_aws_account():
+    run = play()
+
+    assert run.returncode == 0, run.stderr
+    steps = [line for line in run.stdout.splitlines() if line.startswith("=== ")]
+    assert [step.split(":")[0] for step in steps] == [
+        "=== Create",
+        "=== Update",
+        "=== Update",
+        "=== Delete of the old domain (CloudFormation's cleanup)",
+        "=== Delete of the new domain (stack deletion)",
+    ]
+    assert run.stdout.count('Status: "SUCCESS"') == 5
+    assert "AWS calls: UpdateDomain, TagResource, UntagResource" in run.stdout
+    assert 'PhysicalResourceId: "crm-profiles-eu"' in run.stdout
+    assert "X-Amz-Signature" not in run.stdout + run.stderr
+
+
+def test_make_invoke_runs_one_event_file_like_sam_local_invoke():
+    run = play("--event", "events/create.json")
+
+    assert run.returncode == 0, run.stderr
+    assert "=== Create (events/create.json)" in run.stdout
+    assert "AWS calls: UpdateDomain" in run.stdout
+
+
+def test_make_invoke_exits_non_zero_when_the_response_is_failed(tmp_path):
+    event = (ROOT / "events/create.json").read_text().replace('"02:00"', '"25:00"')
+    (tmp_path / "bad.json").write_text(event)
+
+    run = play("--event", str(tmp_path / "bad.json"))
+
+    assert run.returncode == 1
+    assert "Matching.JobSchedule.Time: must be HH:MM (24h), got '25:00'" in run.stdout
