@@ -11,7 +11,6 @@ from domain_provider.errors import (
     ProviderError,
     RequestRejected,
     ServiceUnavailable,
-    Throttled,
 )
 from domain_provider.planner import Plan
 
@@ -43,7 +42,7 @@ ARN = "arn:aws:profile:us-east-1:123456789012:domains/crm-profiles"
         (
             "UpdateDomain",
             "ThrottlingException",
-            Throttled,
+            ServiceUnavailable,
             "failed after 3 attempts with ThrottlingException",
         ),
         (

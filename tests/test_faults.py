@@ -141,6 +141,17 @@ def test_a_call_that_would_outlast_the_lambda_answers_failed_before_the_deadline
     )
 
 
+def test_no_call_is_made_once_the_timeout_answer_is_sent(profiles, cfn):
+    invoke(load_event("create.json"), cfn)
+    profiles.calls.clear()
+    profiles.slow("UpdateDomain", 3.5)
+
+    deliver(load_event("update.json"), cfn, timeout=3.0)
+
+    assert cfn.last["Reason"].startswith("Timed out: UpdateDomain + TagResource + UntagResource")
+    assert profiles.operations() == ["UpdateDomain"], "rollback may already run elsewhere"
+
+
 def test_a_slow_create_that_applied_after_the_timeout_is_reset_by_the_delete(profiles, cfn):
     profiles.slow("UpdateDomain", 3.5)
     deliver(load_event("create.json"), cfn, timeout=3.0)

@@ -291,6 +291,33 @@ def test_server_errors_to_the_end_keep_the_domain_as_id_so_delete_resets(profile
     assert body["PhysicalResourceId"] == DOMAIN, "a 5xx may have applied it: Delete must reset"
 
 
+def test_a_rejection_after_a_server_error_keeps_the_domain_as_id(profiles, cfn):
+    profiles.fail("UpdateDomain", "InternalServerException")  # may have been applied
+    profiles.fail("UpdateDomain", "BadRequestException")
+
+    body = invoke(load_event("create.json"), cfn)
+
+    assert body["Status"] == "FAILED"
+    assert body["PhysicalResourceId"] == DOMAIN, "the first attempt may have landed"
+
+
+def test_a_service_that_cannot_be_reached_changes_nothing_so_the_id_is_made_up(
+    profiles, cfn, monkeypatch
+):
+    from domain_provider.aws import customer_profiles_client
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CUSTOMER_PROFILES", "http://127.0.0.1:9")
+    customer_profiles_client.cache_clear()
+
+    body = invoke(load_event("create.json"), cfn)
+
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith(
+        "UpdateDomain on domain 'crm-profiles' could not reach Customer Profiles; retry"
+    )
+    assert body["PhysicalResourceId"].startswith("create-failed:")
+
+
 @pytest.mark.parametrize(
     "name", ["create.json", "update.json", "update-replace.json", "delete.json"]
 )

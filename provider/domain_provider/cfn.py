@@ -68,6 +68,11 @@ class DomainResource(CfnResource):
             if timer is not None and timer.is_alive():
                 timer.join(max(self._deadline - time.monotonic(), 0.0))
 
+    @property
+    def answered(self) -> bool:
+        """Whether this event's answer has been sent (or is being sent)."""
+        return self._answered
+
     def _log_setup(self, event: dict[str, Any], context: Any) -> None:
         """Powertools owns logging; crhelper must not reconfigure the root logger per event."""
 

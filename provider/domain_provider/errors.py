@@ -55,7 +55,3 @@ class RequestRejected(ProviderError):
 
 class ServiceUnavailable(ProviderError):
     """Throttling, 5xx or network failures outlasted the SDK's retries; the outcome is unknown."""
-
-
-class Throttled(ServiceUnavailable):
-    """Every attempt was throttled: the service refused each one, so it applied nothing."""

@@ -19,20 +19,14 @@ from domain_provider.aws import DomainApi, customer_profiles_client, domain_arn
 from domain_provider.cfn import DomainResource
 from domain_provider.data import domain_data
 from domain_provider.errors import (
-    AccessDenied,
     DomainNotFound,
     InvalidProperties,
     ProviderError,
-    RequestRejected,
-    Throttled,
 )
 from domain_provider.logs import guard_logs, loggable_event, logger
 from domain_provider.models import DomainProperties, parse_properties
 from domain_provider.planner import Plan, plan_create, plan_delete, plan_update
 from domain_provider.reasons import format_validation_error
-
-NOTHING_CONFIGURED = (AccessDenied, DomainNotFound, RequestRejected, Throttled)
-"""Errors after which the domain is known to be unchanged."""
 
 helper = DomainResource()
 
@@ -93,8 +87,9 @@ def configure(event: dict[str, Any], properties: DomainProperties, plan: Plan) -
     helper.PhysicalResourceId = properties.DomainName
     try:
         domain = api.apply(plan)
-    except NOTHING_CONFIGURED:
-        helper.PhysicalResourceId = ""  # crhelper answers with the event's id, or a made-up one
+    except ProviderError:
+        if not api.changed:  # crhelper then answers with the event's id, or a made-up one
+            helper.PhysicalResourceId = ""
         raise
     if domain is not None:
         helper.Data.update(domain_data(domain, domain_arn(event["StackId"], properties.DomainName)))
@@ -103,7 +98,8 @@ def configure(event: dict[str, Any], properties: DomainProperties, plan: Plan) -
 
 def connect(event: dict[str, Any], plan: Plan) -> DomainApi:
     """The plan's domain on the container's client; a timeout from now on names these calls."""
-    api = DomainApi(customer_profiles_client(), domain_arn(event["StackId"], plan.domain_name))
+    arn = domain_arn(event["StackId"], plan.domain_name)
+    api = DomainApi(customer_profiles_client(), arn, stop=lambda: helper.answered)
     helper.activity = f"{' + '.join(plan.calls)} on domain {plan.domain_name!r}"
     helper.holdup = api.holdup
     return api

@@ -296,7 +296,7 @@ class DomainProperties(CfnModel):
                     "item {index} must have exactly Key and Value, got {item}",
                     {"index": index, "item": short_repr(item)},
                 )
-            if isinstance(item["Key"], list | dict):
+            if not isinstance(item["Key"], str):
                 raise PydanticCustomError(
                     "tag_key_type",
                     "item {index} Key must be a string, got {key}",
