@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 import boto3
+from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -132,7 +133,7 @@ class DomainApi:
 
     def _call(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
         retries.reset()
-        method = getattr(self._client, _snake(operation))
+        method = getattr(self._client, xform_name(operation))
         try:
             response: dict[str, Any] = method(**request)
         except (ClientError, BotoCoreError) as error:
@@ -175,7 +176,3 @@ class DomainApi:
                 message,
             )
         return ProviderError(f"{operation} on domain {self.name!r} failed with {code}", message)
-
-
-def _snake(operation: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in operation).lstrip("_")

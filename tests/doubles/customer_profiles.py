@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import botocore.session
+from botocore import xform_name
 from moto import backend_index
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.exceptions import ServiceException
@@ -126,7 +127,7 @@ class CustomerProfilesBackend(BaseBackend):
             raise error("ThrottlingException", "Rate exceeded")
         validate(operation, params)
         with self._lock:
-            method = getattr(self, "_" + re.sub(r"(?<!^)([A-Z])", r"_\1", operation).lower())
+            method = getattr(self, "_" + xform_name(operation))
             return method(params)  # type: ignore[no-any-return]
 
     def _take_fault(self, operation: str) -> Fault | None:
