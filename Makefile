@@ -30,8 +30,10 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+## The hermetic tests (plain `pytest`), then the marked ones: PyPI downloads, tools venv, slow.
+unit: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/pytest
+	$(BIN)/pytest -m "network or tools or slow"
 
 clean:
 	rm -rf $(VENV) $(TOOLS_VENV) .aws-sam build

@@ -25,6 +25,8 @@ CUSTOM_TYPE = "Custom::CustomerProfilesDomain"
 PROVIDER_KEYS = {"ServiceToken", "OnDelete"}
 EXAMPLES = ("cloudformation", "sam", "cdk")
 
+pytestmark = pytest.mark.tools
+
 Template = dict[str, Any]
 
 

@@ -279,6 +279,7 @@ def many_creates(count: int) -> list[dict[str, Any]]:
     return events
 
 
+@pytest.mark.slow
 def test_fifty_containers_at_once_against_a_throttling_service_all_answer(profiles):
     """Each event in its own process (a Lambda container: its own helper, client and retry
     state) forked from a server that imported the handler; all share one double over HTTP."""

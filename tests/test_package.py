@@ -27,6 +27,8 @@ NOT_SHIPPED = {"tests", "test", "conftest.py", "__pycache__", "moto", "pytest", 
 LAMBDA_ZIP_LIMIT = 50 * 2**20
 LAMBDA_UNZIPPED_LIMIT = 250 * 2**20
 
+pytestmark = pytest.mark.network
+
 
 def build(out: Path, platform_tag: str, python_version: str) -> Path:
     result = subprocess.run(  # noqa: S603 - fixed argv
