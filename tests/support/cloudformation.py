@@ -115,7 +115,7 @@ class _Connection:
 def response_bucket() -> Iterator[ResponseBucket]:
     """Catch the provider's response PUTs for the duration of the block."""
     bucket = ResponseBucket()
-    with mock.patch("domain_provider.cfn.HTTPSConnection", bucket.connection):
+    with mock.patch("domain_provider.response.HTTPSConnection", bucket.connection):
         yield bucket
 
 
