@@ -8,7 +8,8 @@ Rules:
 - An intrinsic function is accepted wherever a value it can produce fits: Ref, Fn::GetAtt,
   Fn::ImportValue, Fn::FindInMap and Fn::Select give a string (a number or boolean, as
   CloudFormation sends them) or a list; Fn::Sub, Fn::Join, Fn::Base64 a string; Fn::Split,
-  Fn::GetAZs, Fn::Cidr a list; no intrinsic gives an object. Fn::If is checked branch by branch;
+  Fn::GetAZs, Fn::Cidr a list; no intrinsic gives an object. An unknown property name is an error
+  whatever its value. Fn::If is checked branch by branch;
   `Ref: AWS::NoValue` removes the property. Numbers and booleans are read as the strings
   CloudFormation sends, so the words are the deploy-time Reason's.
 """
@@ -108,12 +109,14 @@ def _intrinsic(value: Any) -> str | None:
 
 def _message(detail: ErrorDetails, intrinsics: dict[str, str]) -> str | None:
     """The deploy-time words for one error; None when an intrinsic there could give a fit value."""
+    if any(part in intrinsics for part in detail["loc"] if isinstance(part, str)):
+        return None  # under a key an intrinsic gives: nothing to check
+    if detail["type"] == "extra_forbidden":
+        return describe(detail)  # an unknown name is wrong whatever its value
     given = detail.get("input")
     if isinstance(given, list) and len(given) == 1:
         given = given[0]
     name = intrinsics.get(given) if isinstance(given, str) else None
-    if any(part in intrinsics for part in detail["loc"] if isinstance(part, str)):
-        return None  # under a value an intrinsic gives: nothing to check
     if name is None:
         return describe(detail)
     kind = detail["type"]

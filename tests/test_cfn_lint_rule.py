@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -13,6 +14,21 @@ TEMPLATES = ROOT / "tests" / "fixtures" / "templates"
 
 def lint(template: str) -> list[tuple[int, str]]:
     """(line, message) of every E9101 match, from cfn-lint's JSON output."""
+    return [(line, message) for rule, _, line, message in run(template) if rule == "E9101"]
+
+
+def lint_resource(template: str, resource: str) -> list[tuple[int, str]]:
+    """(line, message) of the E9101 matches on one resource."""
+    return [
+        (line, message)
+        for rule, name, line, message in run(template)
+        if rule == "E9101" and name == resource
+    ]
+
+
+@functools.cache
+def run(template: str) -> tuple[tuple[str, str, int, str], ...]:
+    """(rule, resource, line, message) of every match, cfn-lint run once per template."""
     command = [sys.executable, "-c", "import cfnlint.runner; cfnlint.runner.main()"]
     args = ["--append-rules", str(ROOT / "cfn_lint_rules"), "--format", "json", "--"]
     done = subprocess.run(  # noqa: S603 (our own interpreter and files)
@@ -23,12 +39,13 @@ def lint(template: str) -> list[tuple[int, str]]:
         cwd=ROOT,
     )
     assert done.stderr == "", done.stderr
-    found = json.loads(done.stdout)
-    return [
-        (match["Location"]["Start"]["LineNumber"], match["Message"])
-        for match in found
-        if match["Rule"]["Id"] == "E9101"
-    ]
+    found = []
+    for match in json.loads(done.stdout):
+        path = match["Location"]["Path"] or []
+        resource = path[1] if path[:1] == ["Resources"] and len(path) > 1 else ""
+        line = match["Location"]["Start"]["LineNumber"]
+        found.append((match["Rule"]["Id"], resource, line, match["Message"]))
+    return tuple(found)
 
 
 def test_a_good_template_with_intrinsics_everywhere_has_no_problem():
@@ -74,3 +91,18 @@ def test_the_words_are_the_deploy_time_reason():
     except ValidationError as error:
         reason = format_validation_error(error)
     assert (14, reason) in lint("bad.yaml")
+
+
+def test_an_unknown_property_is_reported_whatever_its_value():
+    assert lint("unknown.yaml") == [
+        (16, "DeadLetterQueueURL: unknown property; did you mean 'DeadLetterQueueUrl'?"),
+        (17, "Bogus: unknown property"),
+        (18, "Matching.Enabled: required"),
+        (18, "Matching.Enabld: unknown property; did you mean 'Enabled'?"),
+        (
+            22,
+            "RuleBasedMatching.ExportingConfig.S3Exporting.S3Key: unknown property; "
+            "did you mean 'S3KeyName'?",
+        ),
+        (23, "DataStore.Enable: unknown property; did you mean 'Enabled'?"),
+    ]
