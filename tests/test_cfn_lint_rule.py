@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "tests" / "fixtures" / "templates"
 
@@ -106,3 +108,50 @@ def test_an_unknown_property_is_reported_whatever_its_value():
         ),
         (23, "DataStore.Enable: unknown property; did you mean 'Enabled'?"),
     ]
+
+
+SOURCE_WITHOUT_NAME = (
+    "RuleBasedMatching.ConflictResolution: SourceName is required when ConflictResolvingModel "
+    "is SOURCE"
+)
+NICKNAME = (
+    "must be a profile attribute such as EmailAddress, PhoneNumber, Address.City, or a custom "
+    "'Attributes.*' name, got 'Nickname'"
+)
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "OppositeConditions",
+        "EqualsOnOneParameter",
+        "ImpliedCondition",
+        "AllowedValuesCoverEveryCase",
+        "ResourceCondition",
+    ],
+)
+def test_fn_if_is_checked_only_in_the_scenarios_cfn_lint_finds_possible(resource):
+    assert lint_resource("conditions.yaml", resource) == []
+
+
+def test_an_independent_condition_does_not_hide_source_without_source_name():
+    assert lint_resource("conditions.yaml", "IndependentCondition") == [(80, SOURCE_WITHOUT_NAME)]
+
+
+def test_no_value_removes_a_list_item_and_the_next_is_found_at_its_line():
+    # Each scenario's Reason names the item's index in that scenario.
+    assert sorted(lint_resource("conditions.yaml", "NoValueItem")) == [
+        (93, f"RuleBasedMatching.MatchingRules[0].Rule[0]: {NICKNAME}"),
+        (93, f"RuleBasedMatching.MatchingRules[0].Rule[1]: {NICKNAME}"),
+    ]
+
+
+def test_a_nested_fn_if_is_reported_at_the_branch_its_scenario_takes():
+    assert lint_resource("conditions.yaml", "NestedIf") == [
+        (103, "DomainName: must contain only letters, digits, '_' and '-', got 'crm profiles eu'"),
+    ]
+
+
+def test_a_malformed_fn_if_is_left_to_e1028_and_does_not_break_the_rule():
+    found = run("malformed-if.yaml")
+    assert {rule for rule, *_ in found} == {"E1028"}
