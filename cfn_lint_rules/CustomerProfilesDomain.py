@@ -88,29 +88,24 @@ def scenarios(cfn: Any, resource: dict[str, Any]) -> list[Scenario]:
     """The condition scenarios cfn-lint finds satisfiable for the Fn::Ifs in the properties, the
     resource's own `Condition` true in each (no condition: one empty scenario)."""
     known = cfn.conditions
-    asked: dict[str, set[bool]] = {
-        name: {True, False}
-        for name in _conditions(resource["Properties"])
-        if known.get(name) is not None
-    }
+    names = dict.fromkeys(_conditions(resource["Properties"]))  # in order: cfn-lint stops at 128
+    asked = {name: {True, False} for name in names if known.get(name) is not None}
     own = resource.get("Condition")
     if isinstance(own, str) and known.get(own) is not None:
         asked[own] = {True}
     return list(known.build_scenarios(asked)) if asked else [{}]
 
 
-def _conditions(value: Any) -> set[str]:
-    """The conditions of the Fn::Ifs that decide the value (not those inside other intrinsics)."""
+def _conditions(value: Any) -> Iterator[str]:
+    """The conditions of the Fn::Ifs that decide the value, in template order (not those inside
+    other intrinsics)."""
     name = _intrinsic(value)
     if name == "Fn::If" and (arguments := _if_arguments(value)) is not None:
-        return {arguments[0]} | _conditions(arguments[1:])
-    if name is not None:
-        return set()
-    if isinstance(value, dict):
-        return _conditions(list(value.values()))
-    if isinstance(value, list):
-        return set().union(*map(_conditions, value))
-    return set()
+        yield arguments[0]
+        yield from _conditions(arguments[1:])
+    elif name is None and isinstance(value, dict | list):
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from _conditions(item)
 
 
 def _resolve(value: Any, scenario: Scenario) -> Any:
