@@ -179,14 +179,14 @@ def _template_path(properties: Any, loc: tuple[int | str, ...], scenario: Scenar
     for part in loc:
         node, path = _taken(node, path, scenario)
         if part == "[key]" and isinstance(node, dict) and "Key" in node:
-            return [*path, "Key"]
+            return _taken(node["Key"], [*path, "Key"], scenario)[1]
         child = _child(node, part, scenario)
         if child is None:
             return path
         path, node = [*path, child], node[child]
     node, path = _taken(node, path, scenario)
     if loc[:1] == ("Tags",) and isinstance(node, dict) and "Value" in node:
-        return [*path, "Value"]  # a tag's value, given as a list item
+        return _taken(node["Value"], [*path, "Value"], scenario)[1]  # a tag item's value
     return path
 
 
@@ -196,7 +196,7 @@ def _child(node: Any, part: int | str, scenario: Scenario) -> int | str | None:
         return part if part in node else None
     if not isinstance(node, list):
         return None
-    items = [(i, _taken(item, [], scenario)[0]) for i, item in enumerate(node)]
+    items = [(i, _resolve(item, scenario)) for i, item in enumerate(node)]
     if isinstance(part, str):  # a tag by its key: the list item that has it
         return next((i for i, item in items if _tag_key(item) == part), None)
     kept = [i for i, item in items if item is not NO_VALUE]  # AWS::NoValue items are gone

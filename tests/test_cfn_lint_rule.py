@@ -152,6 +152,16 @@ def test_a_nested_fn_if_is_reported_at_the_branch_its_scenario_takes():
     ]
 
 
+def test_a_tag_key_is_reported_at_the_branch_its_scenario_takes():
+    assert lint_resource("conditions.yaml", "TagsUnderConditions") == [
+        (
+            116,
+            "Tags['aws:prod'] key: must not start with 'aws:' and may contain only letters, "
+            "digits and + , - . / : ; < = _, got 'aws:prod'",
+        ),
+    ]
+
+
 def test_a_malformed_fn_if_is_left_to_e1028_and_does_not_break_the_rule():
     found = run("malformed-if.yaml")
     assert {rule for rule, *_ in found} == {"E1028"}
