@@ -72,10 +72,9 @@ class RetryWatch:
 retries = RetryWatch()
 
 
-@cache
-def customer_profiles_client() -> Any:
-    """The container's client. Retry mode and attempts follow AWS_RETRY_MODE / AWS_MAX_ATTEMPTS."""
-    config = Config(
+def sdk_config() -> Config:
+    """Retry mode and attempts follow AWS_RETRY_MODE / AWS_MAX_ATTEMPTS; short timeouts."""
+    return Config(
         retries={
             "mode": os.environ.get("AWS_RETRY_MODE", "standard"),
             "total_max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS", "8")),
@@ -83,9 +82,32 @@ def customer_profiles_client() -> Any:
         connect_timeout=5,
         read_timeout=30,
     )
-    client = boto3.client("customer-profiles", config=config)
+
+
+@cache
+def customer_profiles_client() -> Any:
+    """The container's Customer Profiles client (`sdk_config`)."""
+    client = boto3.client("customer-profiles", config=sdk_config())
     client.meta.events.register("needs-retry.customer-profiles", retries)
     return client
+
+
+@cache
+def dynamodb_client() -> Any:
+    """The container's DynamoDB client, for the ledger (`sdk_config`)."""
+    return boto3.client("dynamodb", config=sdk_config())
+
+
+def read_domain(client: Any, name: str, arn: str | None = None) -> dict[str, Any] | None:
+    """The domain as GetDomain answers it, or None when it does not exist. Other errors are
+    translated as DomainApi's; `arn` (default: the account left as `*`) names the domain in an
+    access-denied Reason."""
+    if arn is None:
+        arn = f"arn:{client.meta.partition}:profile:{client.meta.region_name}:*:domains/{name}"
+    try:
+        return DomainApi(client, arn)._call("GetDomain", {"DomainName": name})
+    except DomainNotFound:
+        return None
 
 
 def domain_arn(stack_id: str, domain_name: str) -> str:
