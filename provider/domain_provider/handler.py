@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from domain_provider.aws import DomainApi, customer_profiles_client, domain_arn
 from domain_provider.cfn import DomainResource
 from domain_provider.data import domain_data
+from domain_provider.drift import is_scheduled_event, scheduled_check
 from domain_provider.errors import (
     DomainNotFound,
     InvalidProperties,
@@ -126,7 +127,11 @@ def lenient(event: dict[str, Any]) -> DomainProperties | None:
 
 @logger.inject_lambda_context(correlation_id_path="RequestId", log_event=False, clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> None:
-    """The Lambda handler: logs guarded first, then crhelper answers CloudFormation."""
+    """The Lambda handler: logs guarded first, then crhelper answers CloudFormation.
+    A scheduled EventBridge event runs the drift check instead (read-only, nothing to answer)."""
+    if is_scheduled_event(event):
+        scheduled_check(event)
+        return
     guard_logs(event.get("ResponseURL", ""))
     logger.append_keys(
         stack_id=event.get("StackId"),
