@@ -4,7 +4,11 @@ DynamoDB (the ledger), never a write."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +18,7 @@ from domain_provider.aws import dynamodb_client
 from domain_provider.drift import is_scheduled_event, main
 from domain_provider.handler import handler
 from domain_provider.ledger import LEDGER_TABLE_ENV, Ledger
-from domain_provider.models import SETTINGS, parse_properties, setting
+from domain_provider.models import parse_properties, setting
 from tests.doubles.customer_profiles import MODEL, CustomerProfilesBackend
 from tests.support.cloudformation import LambdaContext, load_event
 from tests.support.ledger import (
@@ -23,6 +27,7 @@ from tests.support.ledger import (
     STACK_ID,
     create_ledger_table,
     ledger_item,
+    manage,
     put_ledger_item,
 )
 from tests.support.logs import parse_json_logs
@@ -44,17 +49,6 @@ def ledger(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     dynamodb_client.cache_clear()
 
 
-def manage(profiles: CustomerProfilesBackend, ledger: Any, raw: dict[str, Any] = CREATE) -> None:
-    """The domain configured as the provider would have left it, and its ledger item."""
-    properties = parse_properties(raw)
-    settings = {name: setting(properties, name) for name in SETTINGS}
-    request = {name: value for name, value in settings.items() if value is not None}
-    tags = {"Tags": properties.Tags} if properties.Tags else {}
-    profiles.handle("UpdateDomain", {"DomainName": properties.DomainName, **request, **tags})
-    put_ledger_item(ledger, ledger_item(properties.DomainName, raw))
-    profiles.calls.clear()
-
-
 def arn(name: str) -> str:
     return f"arn:aws:profile:us-east-1:123456789012:domains/{name}"
 
@@ -66,7 +60,7 @@ def report(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[st
 
 
 def test_a_domain_that_holds_its_properties_is_in_sync(profiles, ledger, capsys):
-    manage(profiles, ledger)
+    manage(profiles, ledger, CREATE)
 
     status, found = report(capsys)
 
@@ -138,7 +132,7 @@ RBM = setting(parse_properties(CREATE), "RuleBasedMatching")
 def test_each_kind_of_drift_is_reported_with_both_values(
     profiles, ledger, capsys, change, path, expected, live
 ):
-    manage(profiles, ledger)
+    manage(profiles, ledger, CREATE)
     change(profiles)
 
     status, found = report(capsys)
@@ -152,7 +146,7 @@ def test_each_kind_of_drift_is_reported_with_both_values(
 
 
 def test_a_managed_domain_that_no_longer_exists_is_drift(profiles, ledger, capsys):
-    manage(profiles, ledger)
+    manage(profiles, ledger, CREATE)
     console("DeleteDomain", {"DomainName": DOMAIN})(profiles)
 
     status, found = report(capsys)
@@ -189,7 +183,7 @@ def test_properties_that_no_longer_validate_are_named_in_the_reason(profiles, le
 
 
 def test_drift_wins_over_a_domain_that_could_not_be_checked(profiles, ledger, capsys):
-    manage(profiles, ledger)
+    manage(profiles, ledger, CREATE)
     update(DefaultExpirationDays=30)(profiles)
     put_ledger_item(ledger, ledger_item(OTHER, properties=None))
 
@@ -201,7 +195,7 @@ def test_drift_wins_over_a_domain_that_could_not_be_checked(profiles, ledger, ca
 
 
 def test_named_domains_are_the_only_ones_read(profiles, ledger, capsys):
-    manage(profiles, ledger)
+    manage(profiles, ledger, CREATE)
     manage(profiles, ledger, {"DomainName": OTHER, "DefaultExpirationDays": "30"})
     update(DefaultExpirationDays=30)(profiles)
 
@@ -222,7 +216,7 @@ def test_a_named_domain_missing_from_the_ledger_cannot_be_checked(profiles, ledg
 
 
 def test_a_refused_get_domain_is_not_checked_with_the_permission_to_grant(profiles, ledger, capsys):
-    manage(profiles, ledger)
+    manage(profiles, ledger, CREATE)
     profiles.fail("GetDomain", "AccessDeniedException")
 
     status, found = report(capsys)
@@ -257,7 +251,7 @@ def test_a_ledger_that_cannot_be_read_exits_2_with_the_reason(
 
 
 def test_the_table_names_domain_owner_path_and_both_values(profiles, ledger, capsys):
-    manage(profiles, ledger)
+    manage(profiles, ledger, CREATE)
     update(DefaultExpirationDays=30)(profiles)
     put_ledger_item(ledger, ledger_item(OTHER, properties=None))
 
@@ -332,7 +326,7 @@ def test_the_sample_schedule_event_is_eventbridges_and_not_cloudformations():
 def test_the_scheduled_check_logs_each_drifted_property_and_publishes_the_metrics(
     profiles, ledger, capsys, json_logs
 ):
-    manage(profiles, ledger)
+    manage(profiles, ledger, CREATE)
     update(DefaultExpirationDays=30, DataStore={"Enabled": False})(profiles)
     put_ledger_item(ledger, ledger_item(OTHER, properties=None))
 
@@ -406,7 +400,7 @@ def writes_refused(profiles, ledger) -> Iterator[list[str]]:
             attempted.append(model.name)
             raise PermissionError(f"dynamodb:{model.name} refused")
 
-    manage(profiles, ledger)
+    manage(profiles, ledger, CREATE)
     update(DefaultExpirationDays=30)(profiles)
     for operation in MODEL.operation_names:
         if not operation.startswith(READS):
@@ -432,3 +426,27 @@ def test_the_scheduled_check_only_reads(profiles, writes_refused, capsys):
     assert metric_values(emf)["DriftedDomains"] == 1
     assert profiles.operations() == ["GetDomain"]
     assert writes_refused == []
+
+
+def test_make_drift_reports_the_seeded_drift_with_no_aws_account():
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    run = subprocess.run(
+        [sys.executable, "-m", "tests.local.drift"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stderr
+    rows = [line.split()[:4] for line in run.stdout.splitlines()[1:5]]
+    assert rows == [
+        ["crm-profiles", "crm-profiles", "DomainSettings", "DeadLetterQueueUrl"],
+        ["crm-profiles", "crm-profiles", "DomainSettings", "Matching.AutoMerging.Enabled"],
+        ["crm-profiles", "crm-profiles", "DomainSettings", "Tags.team"],
+        ["crm-profiles-old", "crm-legacy", "Old", "(the"],
+    ]
+    assert "In sync: crm-profiles-eu" in run.stdout
+    assert "Exit status 1" in run.stderr

@@ -77,10 +77,11 @@ class DomainCheck:
 
 
 def check(ledger: Ledger, profiles: Any, names: Sequence[str] = ()) -> tuple[DomainCheck, ...]:
-    """Check the named domains (all the ledger's when none is named). Reads only: the ledger's
-    Scan or GetItem, then one GetDomain per domain. Ledger errors propagate (botocore's)."""
+    """Check the named domains (all the ledger's, by name, when none is named). Reads only: the
+    ledger's Scan or GetItem, then one GetDomain per domain. Ledger errors propagate."""
     if not names:
-        return tuple(check_item(item, profiles) for item in ledger.items())
+        items = sorted(ledger.items(), key=lambda item: item.domain_name)
+        return tuple(check_item(item, profiles) for item in items)
     checks = []
     for name in names:
         item = ledger.get(name)
@@ -194,7 +195,8 @@ COLUMNS = ("DOMAIN", "STACK", "LOGICAL ID", "PATH", "EXPECTED", "LIVE")
 
 
 def render_table(checks: Sequence[DomainCheck], table: str) -> str:
-    """One row per drifted property (or deleted domain); then what was not checked; a summary."""
+    """One row per drifted property (or deleted domain); then the domains not checked (with the
+    reason) and those in sync; then a summary line."""
     rows = [COLUMNS]
     for each in checks:
         owner = (each.domain_name, _stack_name(each.stack_id), each.logical_resource_id)
@@ -208,17 +210,20 @@ def render_table(checks: Sequence[DomainCheck], table: str) -> str:
     ]
     if len(rows) == 1:
         lines = []
-    lines += [
-        f"Not checked: {c.domain_name}: {c.reason}" for c in checks if c.status == "NOT_CHECKED"
-    ]
+    lines += [f"Not checked: {c.domain_name}: {c.reason}" for c in _having(checks, "NOT_CHECKED")]
+    in_sync = [c.domain_name for c in _having(checks, "IN_SYNC")]
+    lines += [f"In sync: {', '.join(in_sync)}"] if in_sync else []
     total = counts(checks)
-    in_sync = sum(c.status == "IN_SYNC" for c in checks)
     lines.append(
         f"{len(checks)} domain(s) in ledger table {table!r}: {total['DriftedDomains']} drifted "
-        f"({total['DriftedProperties']} properties), {in_sync} in sync, "
+        f"({total['DriftedProperties']} properties), {len(in_sync)} in sync, "
         f"{total['UncheckedDomains']} not checked"
     )
     return "\n".join(lines)
+
+
+def _having(checks: Sequence[DomainCheck], status: Status) -> list[DomainCheck]:
+    return [each for each in checks if each.status == status]
 
 
 def _shown(value: Any) -> str:

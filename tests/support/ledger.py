@@ -1,7 +1,8 @@
 """The ledger table in moto's own DynamoDB backend, and items in the provider's format.
 
 `create_ledger_table` makes the table with the template's key schema; `put_ledger_item` writes one
-domain's item as the provider does (see `domain_provider.ledger`).
+domain's item as the provider does (see `domain_provider.ledger`); `manage` leaves a domain of the
+Customer Profiles double and its item as the provider would have.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain_provider.models import parse_properties
+from domain_provider.models import SETTINGS, parse_properties, setting
 
 LEDGER_TABLE = "customer-profiles-domain-ledger"
 STACK_ID = (
@@ -59,3 +60,23 @@ def ledger_item(
 def put_ledger_item(client: Any, item: dict[str, Any], table: str = LEDGER_TABLE) -> None:
     """Write `item` (from `ledger_item`) into the table."""
     client.put_item(TableName=table, Item=item)
+
+
+def manage(
+    double: Any,
+    client: Any,
+    raw: dict[str, Any],
+    stack_id: str = STACK_ID,
+    logical_id: str = LOGICAL_ID,
+) -> None:
+    """Configure the double's domain as the provider would for `raw` (ResourceProperties), write
+    its ledger item (owned by `stack_id`, `logical_id`), and forget those calls."""
+    properties = parse_properties(raw)
+    settings = {name: setting(properties, name) for name in SETTINGS}
+    request = {name: value for name, value in settings.items() if value is not None}
+    tags = {"Tags": properties.Tags} if properties.Tags else {}
+    double.handle("UpdateDomain", {"DomainName": properties.DomainName, **request, **tags})
+    put_ledger_item(
+        client, ledger_item(properties.DomainName, raw, stack_id=stack_id, logical_id=logical_id)
+    )
+    double.calls.clear()
