@@ -450,3 +450,5 @@ def test_make_drift_reports_the_seeded_drift_with_no_aws_account():
     ]
     assert "In sync: crm-profiles-eu" in run.stdout
     assert "Exit status 1" in run.stderr
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert f"```text\n{run.stdout}```" in readme, "README's example report is make drift's"
