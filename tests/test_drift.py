@@ -300,6 +300,15 @@ def test_ledger_items_decode_owner_found_tags_and_properties(ledger):
     assert book.get("never-managed") is None
 
 
+def test_ledger_items_reads_every_page_of_the_scan(ledger):
+    big = {"Note": "x" * 300_000}  # DynamoDB answers a Scan in pages of at most 1 MB
+    names = [f"domain-{index}" for index in range(5)]
+    for name in names:
+        put_ledger_item(ledger, ledger_item(name, found=big))
+
+    assert sorted(item.domain_name for item in Ledger(ledger, LEDGER_TABLE).items()) == names
+
+
 # The scheduled check ----------------------------------------------------------------------------
 
 SCHEDULED = load_event("scheduled-drift-check.json")

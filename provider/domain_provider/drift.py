@@ -27,7 +27,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -118,12 +118,11 @@ def _arn(item: LedgerItem) -> str | None:
         return None
 
 
-def exit_code(checks: Iterable[DomainCheck]) -> int:
+def exit_code(checks: Sequence[DomainCheck]) -> int:
     """1 when anything drifted, else 2 when anything could not be checked, else 0."""
-    statuses = {each.status for each in checks}
-    if statuses & {"MODIFIED", "DELETED"}:
+    if any(each.drifted for each in checks):
         return EXIT_DRIFTED
-    return EXIT_UNCHECKED if "NOT_CHECKED" in statuses else 0
+    return EXIT_UNCHECKED if any(each.status == "NOT_CHECKED" for each in checks) else 0
 
 
 def counts(checks: Sequence[DomainCheck]) -> dict[str, int]:
