@@ -110,7 +110,9 @@ def _means_none(path: str, wanted: Any) -> bool:
 
 
 def _canonical(value: Any) -> str:
-    """An order-free form of a multiset element (itself a list: a multiset too)."""
+    """An order-free form of a multiset element: every list in it is a multiset too."""
     if isinstance(value, list):
         return json.dumps(sorted(_canonical(item) for item in value))
-    return json.dumps(value, sort_keys=True)
+    if isinstance(value, Mapping):
+        return json.dumps({key: _canonical(item) for key, item in sorted(value.items())})
+    return json.dumps(value)
