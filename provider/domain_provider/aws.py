@@ -70,6 +70,31 @@ def customer_profiles_client() -> Any:
     return boto3.client("customer-profiles", config=_config())
 
 
+@cache
+def dynamodb_client() -> Any:
+    """The container's DynamoDB client, for the ledger (same retry settings)."""
+    return boto3.client("dynamodb", config=_config())
+
+
+def read_domain(
+    client: Any, name: str, arn: str | None = None, progress: Progress | None = None
+) -> dict[str, Any] | None:
+    """The domain as GetDomain answers it, or None when it does not exist; other errors are
+    translated. `arn` names the domain in an access-denied Reason (default: the account as `*`);
+    with `progress`, the read reports its attempts and is refused once the event is answered."""
+    if arn is None:
+        arn = f"arn:{client.meta.partition}:profile:{client.meta.region_name}:*:domains/{name}"
+    progress = progress or Progress()
+    try:
+        with watched(client, progress):
+            return _call(client, Call("GetDomain", {"DomainName": name}), progress)
+    except (ClientError, BotoCoreError) as error:
+        failure = translate("GetDomain", error, name, arn)
+        if isinstance(failure, DomainNotFound):
+            return None
+        raise failure from error
+
+
 @contextmanager
 def watched(client: Any, progress: Progress) -> Iterator[None]:
     """While the block runs, the client's attempts report to `progress` and stop once the

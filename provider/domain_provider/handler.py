@@ -19,6 +19,7 @@ from typing import Any
 from domain_provider.aws import apply, customer_profiles_client
 from domain_provider.cfn import DomainResource, Outcome, answer_malformed
 from domain_provider.data import domain_data
+from domain_provider.drift import is_scheduled_event, scheduled_check
 from domain_provider.errors import DomainNotFound
 from domain_provider.logs import guard_logs, loggable_event, logger
 from domain_provider.planner import plan
@@ -50,7 +51,11 @@ def work(request: Request, progress: Progress) -> Outcome:
 
 @logger.inject_lambda_context(correlation_id_path="RequestId", log_event=False, clear_state=True)
 def handler(event: Any, context: Any) -> None:
-    """The Lambda handler: logs guarded first, the event parsed once, then answered once."""
+    """The Lambda handler: logs guarded first, the event parsed once, then answered once.
+    A scheduled EventBridge event runs the drift check instead (read-only, nothing to answer)."""
+    if is_scheduled_event(event):
+        scheduled_check(event)
+        return
     fields = event if isinstance(event, dict) else {}
     url = fields.get("ResponseURL")
     guard_logs(url if isinstance(url, str) else "")

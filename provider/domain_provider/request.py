@@ -79,6 +79,13 @@ class Request:
 FAILED_CREATE_PREFIX = "create-failed:"
 
 
+def domain_arn(stack_id: str, domain_name: str) -> str:
+    """The domain's ARN from a stack's ARN: same partition, region and account (ValueError when
+    `stack_id` is no ARN)."""
+    _, partition, _, region, account, _ = stack_id.split(":", 5)
+    return f"arn:{partition}:profile:{region}:{account}:domains/{domain_name}"
+
+
 @dataclass(frozen=True)
 class Malformed:
     """An event that is not a well-formed CloudFormation request: answered FAILED at its own
