@@ -184,8 +184,16 @@ def main(argv: list[str] | None = None) -> None:
         type=Path,
         help="build only the function's folder, into this directory (sam build's ARTIFACTS_DIR)",
     )
+    parser.add_argument(
+        "--find-python",
+        action="store_true",
+        help="print the CPython --python-version that would compile the bytecode, and exit",
+    )
     args = parser.parse_args(argv)
 
+    if args.find_python:
+        print(args.python or find_python(args.python_version))
+        return
     python = None if args.no_bytecode else args.python or find_python(args.python_version)
     source = args.source.resolve()
     if args.function_dir:
