@@ -87,12 +87,12 @@ def copy_source(target: Path, source: Path) -> None:
     )
 
 
-def python_version_of(interpreter: str) -> str | None:
-    """ "3.13" for a CPython 3.13 interpreter; None when it does not run (e.g. a pyenv shim
-    whose version is not selected)."""
+def cache_tag_of(interpreter: str) -> str | None:
+    """The interpreter's bytecode tag (`sys.implementation.cache_tag`, e.g. "cpython-313": the
+    name its .pyc carry); None when it does not run (e.g. an unselected pyenv shim)."""
     try:
         result = subprocess.run(  # noqa: S603 - the interpreter is ours to run
-            [interpreter, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            [interpreter, "-c", "import sys; print(sys.implementation.cache_tag)"],
             capture_output=True,
             text=True,
             timeout=30,
@@ -101,6 +101,10 @@ def python_version_of(interpreter: str) -> str | None:
     except OSError:
         return None
     return result.stdout.strip() if result.returncode == 0 else None
+
+
+def cpython_tag(version: str) -> str:
+    return "cpython-" + version.replace(".", "")
 
 
 def find_python(version: str) -> str:
@@ -112,7 +116,7 @@ def find_python(version: str) -> str:
         *(str(p) for p in sorted((pyenv_root / "versions").glob(f"{version}.*/bin/python3"))),
     ]
     for candidate in candidates:
-        if candidate and python_version_of(candidate) == version:
+        if candidate and cache_tag_of(candidate) == cpython_tag(version):
             return candidate
     raise SystemExit(
         f"no CPython {version} found to compile the bytecode: put python{version} on PATH, "
@@ -120,10 +124,14 @@ def find_python(version: str) -> str:
     )
 
 
+def check_python(python: str, version: str) -> None:
+    if cache_tag_of(python) != cpython_tag(version):
+        raise SystemExit(f"{python} is not CPython {version}: its bytecode would not load")
+
+
 def compile_bytecode(tree: Path, python: str, python_version: str) -> None:
     """Write every module's __pycache__/*.cpython-XY.pyc, checked by nothing but its presence."""
-    if python_version_of(python) != python_version:
-        raise SystemExit(f"{python} is not CPython {python_version}: its bytecode would not load")
+    check_python(python, python_version)
     subprocess.run(  # noqa: S603 - fixed argv
         [
             python,
@@ -195,6 +203,8 @@ def main(argv: list[str] | None = None) -> None:
         print(args.python or find_python(args.python_version))
         return
     python = None if args.no_bytecode else args.python or find_python(args.python_version)
+    if python is not None:
+        check_python(python, args.python_version)  # before the download, not after
     source = args.source.resolve()
     if args.function_dir:
         build_function(
