@@ -85,7 +85,8 @@ $(TOOLS_STAMP): Makefile
 ## Install cfn-lint, checkov and the CDK into .venv-tools (tests/test_examples.py uses it).
 tools: $(TOOLS_STAMP)
 
-## Build the arm64/Python 3.13 artifact into .aws-sam/build (no Docker, no sam build); then `sam deploy`.
+## Build the arm64/Python 3.13 artifact with its bytecode into .aws-sam/build (no Docker; needs a
+## CPython 3.13: python3.13 on PATH or pyenv's); then `sam deploy`. `sam build` runs the same script.
 package: $(STAMP)
 	$(BIN)/python .ci/package.py
 
@@ -108,6 +109,7 @@ schema: $(STAMP)
 
 # --- Reliability and speed (issue 5)
 .PHONY: bench
-## Measure cold start, handler time, AWS calls, Delete sleep, memory and artifact size (docs/benchmarks.md).
+## Measure cold start on 3.13 (with and without bytecode, against a plain crhelper handler), handler
+## time, AWS calls, Delete sleep, memory and artifact size (docs/benchmarks.md).
 bench: $(STAMP)
 	$(BIN)/python .ci/bench.py
