@@ -482,3 +482,49 @@ def rolling_back(stack_id: str) -> None:
     cloudformation_backends["123456789012"]["us-east-1"].stacks[
         stack_id
     ].status = "UPDATE_ROLLBACK_IN_PROGRESS"
+
+
+# Calls per event, within the contract's maxima ----------------------------------------------------
+
+MAXIMA = {
+    "Create": {"GetDomain": 1, "UpdateItem": 1, "UpdateDomain": 1},
+    "Update": {
+        "GetDomain": 1,
+        "UpdateItem": 1,
+        "UpdateDomain": 1,
+        "TagResource": 1,
+        "UntagResource": 1,
+    },
+    "Delete": {
+        "GetItem": 1,
+        "GetDomain": 1,
+        "UpdateDomain": 1,
+        "TagResource": 1,
+        "UntagResource": 1,
+        "DeleteItem": 1,
+    },
+}
+
+
+def test_every_event_stays_within_the_contracts_call_maxima(profiles, cfn, ledger):
+    made: list[str] = []
+    ledger.meta.events.register("before-call.dynamodb", lambda model, **_: made.append(model.name))
+    preconfigure(profiles)
+    events = [
+        load_event("create.json"),
+        load_event("update.json"),
+        rollback_of(load_event("update.json")),
+        load_event("update-replace.json"),
+        load_event("delete.json"),
+        delete_of(load_event("update-replace.json")),
+    ]
+    for event in events:
+        made.clear()
+        profiles.calls.clear()
+
+        assert invoke(event, cfn)["Status"] == "SUCCESS"
+
+        calls = [*profiles.operations(), *made]
+        allowed = MAXIMA[event["RequestType"]]
+        over = {name for name in calls if calls.count(name) > allowed.get(name, 0)}
+        assert not over, (event["RequestType"], calls)
