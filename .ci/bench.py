@@ -205,15 +205,12 @@ def local_endpoints() -> Iterator[tuple[str, str, Any]]:
             server.stop()
 
 
-def fresh_domain(profiles: Any) -> None:
-    """crm-profiles as a new domain, and no ledger item for it (moto's in-process backends)."""
-    import boto3
-
-    profiles.handle("DeleteDomain", {"DomainName": "crm-profiles"})
+def fresh_domain(profiles: Any, ledger: Any) -> None:
+    """crm-profiles as a new domain, and no item for it in the `ledger` client's table."""
+    if "crm-profiles" in profiles.domains:
+        profiles.handle("DeleteDomain", {"DomainName": "crm-profiles"})
     profiles.handle("CreateDomain", {"DomainName": "crm-profiles", "DefaultExpirationDays": 9})
-    boto3.client("dynamodb").delete_item(
-        TableName=LEDGER_TABLE, Key={"DomainName": {"S": "crm-profiles"}}
-    )
+    ledger.delete_item(TableName=LEDGER_TABLE, Key={"DomainName": {"S": "crm-profiles"}})
 
 
 def build_variants(work: Path, python: str) -> dict[str, list[Path]]:
@@ -258,6 +255,9 @@ def cold_start(runs: int) -> dict[str, Any]:
             profiles,
         ),
     ):
+        import boto3
+
+        ledger = boto3.client("dynamodb")  # in-process: moto's backend, which the server shares
         paths = build_variants(Path(tmp), python)
         event["ResponseURL"] = response_url
         env = {
@@ -279,7 +279,7 @@ def cold_start(runs: int) -> dict[str, Any]:
         for round_ in range(-1, runs):  # round -1 warms moto's server up, and is not counted
             order = variants[round_ % len(variants) :] + variants[: round_ % len(variants)]
             for variant in order:
-                fresh_domain(profiles)  # every container meets the same domain, never claimed
+                fresh_domain(profiles, ledger)  # each container meets a new, unclaimed domain
                 path = os.pathsep.join(str(folder) for folder in paths[variant])
                 before, calls_before = len(ResponseReceiver.statuses), len(profiles.calls)
                 out = subprocess.run(  # noqa: S603 - fixed argv
@@ -377,7 +377,7 @@ def lifecycle(runs: int) -> dict[str, Any]:
         for name, (event, before, maximum) in cases.items():
             durations, calls = [], []
             for _ in range(runs):
-                reset(profiles)
+                fresh_domain(profiles, dynamodb_client())
                 if before == "retained":
                     handler(copy.deepcopy(create), LambdaContext())
                     retained = copy.deepcopy(load_event("delete.json"))
@@ -401,15 +401,6 @@ def lifecycle(runs: int) -> dict[str, Any]:
             "ledger": median_ms(timings["ledger"]),
         }
     return results
-
-
-def reset(profiles: Any) -> None:
-    """crm-profiles new again, and no ledger item for it."""
-    from domain_provider.aws import dynamodb_client
-
-    profiles.handle("DeleteDomain", {"DomainName": "crm-profiles"})
-    profiles.handle("CreateDomain", {"DomainName": "crm-profiles", "DefaultExpirationDays": 9})
-    dynamodb_client().delete_item(TableName=LEDGER_TABLE, Key={"DomainName": {"S": "crm-profiles"}})
 
 
 def watch_calls(client: Any, names: list[str], seconds: list[float]) -> None:

@@ -1,7 +1,8 @@
 """`make drift`: the drift report on this machine, no AWS account.
 
-Seeds the Customer Profiles double and a ledger table in moto's DynamoDB with three managed
-domains, then changes one "in the console" and deletes another, and runs
+Three stacks configure three domains through the real Lambda handler, which writes the ledger
+(a table in moto's DynamoDB) as it does in AWS; then one domain is changed "in the console" and
+another deleted, and the command runs
 `python -m domain_provider.drift` (in process, same arguments) against them:
 - crm-profiles (events/create.json's properties): auto-merging turned off, the dead-letter queue
   swapped, the `team` tag changed: MODIFIED;
@@ -26,6 +27,7 @@ STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/"
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.update(FAKE_ENVIRONMENT)
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "provider"))
 
     from moto import mock_aws
@@ -34,23 +36,29 @@ def main(argv: list[str] | None = None) -> int:
     from domain_provider.aws import dynamodb_client
     from domain_provider.ledger import LEDGER_TABLE_ENV
     from tests.doubles.customer_profiles import backend
-    from tests.support.cloudformation import load_event
-    from tests.support.ledger import create_ledger_table, manage
+    from tests.support.cloudformation import invoke, load_event, response_bucket
+    from tests.support.ledger import create_ledger_table
 
     with mock_aws():
         double = backend()
         os.environ[LEDGER_TABLE_ENV] = create_ledger_table(dynamodb_client())
-        owners = {
+        owners: dict[str, tuple[Any, str, str]] = {
             DRIFTED: ("create.json", "crm-profiles", "DomainSettings"),
             IN_SYNC: ("update-replace.json", "crm-profiles-eu", "EuDomainSettings"),
         }
-        for name, (event, stack, logical_id) in owners.items():
-            double.handle("CreateDomain", {"DomainName": name, "DefaultExpirationDays": 365})
-            raw = load_event(event)["ResourceProperties"]
-            manage(double, dynamodb_client(), raw, stack_id=STACK + stack, logical_id=logical_id)
-        double.handle("CreateDomain", {"DomainName": GONE, "DefaultExpirationDays": 365})
-        legacy = {"DomainName": GONE, "DefaultExpirationDays": "30"}
-        manage(double, dynamodb_client(), legacy, stack_id=STACK + "crm-legacy", logical_id="Old")
+        legacy = load_event("create.json")
+        legacy["ResourceProperties"] = {"DomainName": GONE, "DefaultExpirationDays": "30"}
+        owners[GONE] = (legacy, "crm-legacy", "Old")
+        with response_bucket() as bucket:
+            for name, (event, stack, logical_id) in owners.items():
+                double.handle("CreateDomain", {"DomainName": name, "DefaultExpirationDays": 365})
+                create = load_event(event) if isinstance(event, str) else event
+                create.update(RequestType="Create", LogicalResourceId=logical_id)
+                create["StackId"] = f"{STACK}{stack}/5b6a1c10-8f3e-11ef-9d2a-0a1b2c3d4e5f"
+                create["ResourceProperties"]["DomainName"] = name
+                create.pop("PhysicalResourceId", None)
+                answer = invoke(create, bucket)
+                assert answer["Status"] == "SUCCESS", answer["Reason"]
         _change_in_the_console(double)
         print(
             f"Ledger table {os.environ[LEDGER_TABLE_ENV]!r}; in the console, {DRIFTED}: "
