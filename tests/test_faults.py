@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import multiprocessing
+import os
 import time
 from collections.abc import Iterator
 from http.client import BadStatusLine
@@ -337,13 +338,19 @@ def test_fifty_containers_at_once_against_a_throttling_service_all_answer(profil
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     endpoint = "http://{}:{}".format(*server.get_host_and_port())
+    # The ledger: the same server's DynamoDB, which holds the in-process table (one backend).
+    environ = {
+        "AWS_MAX_ATTEMPTS": "8",
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+        "LEDGER_TABLE_NAME": os.environ["LEDGER_TABLE_NAME"],
+    }
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["domain_provider.handler", "tests.support.cloudformation"])
     try:
         with context.Pool(CONTAINERS, maxtasksperchild=1) as pool:
             bodies = pool.starmap(
                 answer_in_container,
-                [(event, endpoint, 600.0, {"AWS_MAX_ATTEMPTS": "8"}) for event in events],
+                [(event, endpoint, 600.0, environ) for event in events],
                 chunksize=1,
             )
     finally:

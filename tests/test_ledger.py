@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -37,8 +40,51 @@ def claim_all(endpoint: str, contender: int) -> list[str]:
     return won
 
 
+@contextmanager
+def atomic_writes() -> Iterator[None]:
+    """moto's DynamoDB checks a write's condition and applies it without a lock, so two server
+    threads can both pass it; DynamoDB applies each conditional write atomically. Serialize
+    moto's item writes, as DynamoDB does, so the race tests the provider's conditions only."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.Lock()
+    originals = {name: getattr(DynamoDBBackend, name) for name in WRITES}
+
+    def serialized(original: Any) -> Any:
+        def write(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return original(*args, **kwargs)
+
+        return write
+
+    for name, original in originals.items():
+        setattr(DynamoDBBackend, name, serialized(original))
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(DynamoDBBackend, name, original)
+
+
+WRITES = ("put_item", "update_item", "delete_item")
+
+
 @pytest.mark.slow
 def test_two_processes_racing_for_the_same_domains_never_both_take_a_claim(aws):
+    with atomic_writes():
+        race = run_the_race()
+    first, second, items = race
+    assert not set(first) & set(second), "a domain claimed by both"
+    assert sorted(first + second) == DOMAINS, "every domain claimed by one of them"
+    for domain in first:
+        assert items[domain].owner_logical_resource_id == "Settings1"
+    for domain in second:
+        assert items[domain].owner_logical_resource_id == "Settings2"
+
+
+def run_the_race() -> tuple[list[str], list[str], dict[str, LedgerItem]]:
+    """Two spawned processes claim every domain against one moto server: what each won, and the
+    items left."""
     import boto3
     from moto.server import ThreadedMotoServer
 
@@ -58,13 +104,7 @@ def test_two_processes_racing_for_the_same_domains_never_both_take_a_claim(aws):
         }
     finally:
         server.stop()
-
-    assert not set(first) & set(second), "a domain claimed by both"
-    assert sorted(first + second) == DOMAINS, "every domain claimed by one of them"
-    for domain in first:
-        assert items[domain].owner_logical_resource_id == "Settings1"
-    for domain in second:
-        assert items[domain].owner_logical_resource_id == "Settings2"
+    return first, second, items
 
 
 def test_a_claim_keeps_found_and_adds_only_new_tag_keys(ledger: Any):
