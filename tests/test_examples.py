@@ -156,3 +156,14 @@ def test_key_and_queue_open_to_the_service_for_this_account_and_domain_only(
     for statement in statements:
         keys = {key for operator in statement["Condition"].values() for key in operator}
         assert {"aws:SourceAccount", "aws:SourceArn"} <= keys, statement
+
+
+def test_cdk_template_checks_the_bootstrap_version_so_bootstrap_comes_first(
+    templates: dict[str, Template],
+) -> None:
+    template = templates["cdk"]
+
+    assert "BootstrapVersion" in template["Parameters"]
+    assert "CheckBootstrapVersion" in template["Rules"]
+    readme = (ROOT / "README.md").read_text()
+    assert readme.index("cdk bootstrap") < readme.index("cdk deploy")
