@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,15 @@ REGION = "us-east-1"
 # `sam deploy --guided`'s questions, in order: stack name, region, the six parameters, confirm
 # changes, allow IAM role creation, disable rollback, save, config file, config environment;
 # then, once the change set exists, "Deploy this changeset?".
+# The README's commands (its Deploy section's first block and "Publish ..."'s), run as they are.
+DEPLOY = ["sam validate --lint", "sam build", "sam deploy --guided", "sam deploy"]
+WITHOUT_PYTHON_313 = "make package && sam deploy"
+PUBLISH = [
+    "sam build",
+    "sam package --output-template-file packaged.yaml",
+    "sam publish --template packaged.yaml",
+]
+README_COMMANDS = {*DEPLOY, *PUBLISH}
 GUIDED_ANSWERS = ["", "", "crm,crm-test", "", "", "", "", "", "", "", "", "", "", "", "N"]
 
 pytestmark = [pytest.mark.tools, pytest.mark.network, pytest.mark.slow]
@@ -170,8 +180,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
-def sam(project: Path, aws: Aws | None, *args: str, answers: list[str] | None = None) -> str:
-    """Run `sam ARGS` in the project copy as a user would; its output (it must succeed)."""
+def sam(project: Path, aws: Aws | None, command: str, answers: list[str] | None = None) -> str:
+    """Run one of the README's sam commands in the project copy; its output (it must succeed)."""
+    assert command in README_COMMANDS, f"{command!r} is not one of the README's commands"
+    args = shlex.split(command)[1:]
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "SAM_"))}
     env.update(
         PATH=f"{python313_bin()}{os.pathsep}{os.environ['PATH']}",
@@ -203,19 +215,19 @@ def sam(project: Path, aws: Aws | None, *args: str, answers: list[str] | None = 
 
 @pytest.fixture(scope="module")
 def built(project: Path) -> Path:
-    sam(project, None, "build")
+    sam(project, None, "sam build")
     return project / ".aws-sam" / "build"
 
 
 @pytest.fixture(scope="module")
 def packaged(project: Path, built: Path, aws: Aws) -> dict[str, Any]:
-    sam(project, aws, "package", "--output-template-file", "packaged.yaml")
+    sam(project, aws, "sam package --output-template-file packaged.yaml")
     return load(project / "packaged.yaml")
 
 
 @pytest.fixture(scope="module")
 def guided(project: Path, built: Path, aws: Aws) -> str:
-    return sam(project, aws, "deploy", "--guided", answers=GUIDED_ANSWERS)
+    return sam(project, aws, "sam deploy --guided", answers=GUIDED_ANSWERS)
 
 
 def change_sets(aws: Aws) -> list[dict[str, Any]]:
@@ -227,8 +239,22 @@ def change_sets(aws: Aws) -> list[dict[str, Any]]:
     ]
 
 
+def readme_blocks(heading: str) -> list[list[str]]:
+    """The sh blocks of one README section, each as its commands (comments dropped)."""
+    section = (ROOT / "README.md").read_text().split(f"\n{heading}\n", 1)[1]
+    section = re.split(r"\n##+ ", section, maxsplit=1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
+    return [[line.split("  #")[0].strip() for line in block.splitlines()] for block in blocks]
+
+
+def test_readme_lists_exactly_the_commands_run_here():
+    assert readme_blocks("## Deploy")[0] == DEPLOY
+    assert f"`{WITHOUT_PYTHON_313}`" in (ROOT / "README.md").read_text()
+    assert readme_blocks("### Publish to the Serverless Application Repository") == [PUBLISH]
+
+
 def test_validate_lints_the_template_clean(project: Path):
-    output = sam(project, None, "validate", "--lint")
+    output = sam(project, None, "sam validate --lint")
 
     assert "is a valid SAM Template" in output
 
@@ -278,7 +304,7 @@ def test_guided_deploy_stops_at_the_reviewed_change_set(guided: str, aws: Aws):
 
 
 def test_next_deploy_uses_the_saved_parameters(guided: str, project: Path, aws: Aws):
-    sam(project, aws, "deploy", answers=["N"])
+    sam(project, aws, "sam deploy", answers=["N"])
 
     latest = change_sets(aws)[-1]
     parameters = {p["ParameterKey"]: p["ParameterValue"] for p in latest["Parameters"]}
@@ -295,7 +321,7 @@ def test_make_package_then_deploy_uses_the_artifact_it_built(guided: str, projec
         check=True,
         timeout=600,
     )
-    output = sam(project, aws, "deploy", answers=["N"])
+    output = sam(project, aws, "sam deploy", answers=["N"])
 
     # It uploads what it finds beside the built template: the code, LICENSE and README.md.
     assert "Changeset created successfully" in output
@@ -304,7 +330,7 @@ def test_make_package_then_deploy_uses_the_artifact_it_built(guided: str, projec
 def test_publish_sends_the_packaged_application_with_its_metadata(
     packaged: dict[str, Any], project: Path, aws: Aws
 ):
-    output = sam(project, aws, "publish", "--template", "packaged.yaml")
+    output = sam(project, aws, "sam publish --template packaged.yaml")
 
     (request,) = aws.sar.requests
     body = request["body"]
