@@ -3,7 +3,8 @@
 A copy of the project (template.yaml, samconfig.toml, provider/, .ci/, LICENSE, README.md) is
 taken through `sam validate --lint`, `sam build` (CPython 3.13 on PATH, arm64 wheels from PyPI),
 `sam package`, `sam deploy --guided` then `sam deploy` (the change set reviewed and declined,
-as `confirm_changeset = true` makes every deploy ask), and `sam publish`, with no extra flags.
+as `confirm_changeset = true` makes every deploy ask), `make package && sam deploy`, and
+`sam publish`, with no extra flags.
 AWS is a moto server on 127.0.0.1 (S3, CloudFormation, STS), reached as `localhost` because
 moto reads a change set's TemplateURL by that name; the Serverless Application Repository, which
 moto lacks, is a stub that records what `sam publish` sends.
@@ -16,6 +17,7 @@ evaluate conditions, so the change set is the last step that means anything here
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -42,9 +44,6 @@ SAM = ROOT / ".venv-sam" / "bin" / "sam"
 SHIPPED = ("template.yaml", "samconfig.toml", "LICENSE", "README.md", "provider", ".ci")
 STACK = "customer-profiles-domain-provider"
 REGION = "us-east-1"
-# `sam deploy --guided`'s questions, in order: stack name, region, the six parameters, confirm
-# changes, allow IAM role creation, disable rollback, save, config file, config environment;
-# then, once the change set exists, "Deploy this changeset?".
 # The README's commands (its Deploy section's first block and "Publish ..."'s), run as they are.
 DEPLOY = ["sam validate --lint", "sam build", "sam deploy --guided", "sam deploy"]
 WITHOUT_PYTHON_313 = "make package && sam deploy"
@@ -54,11 +53,15 @@ PUBLISH = [
     "sam publish --template packaged.yaml",
 ]
 README_COMMANDS = {*DEPLOY, *PUBLISH}
+# `sam deploy --guided`'s questions, in order: stack name, region, the six parameters, confirm
+# changes, allow IAM role creation, disable rollback, save, config file, config environment;
+# then, once the change set exists, "Deploy this changeset?".
 GUIDED_ANSWERS = ["", "", "crm,crm-test", "", "", "", "", "", "", "", "", "", "", "", "N"]
 
 pytestmark = [pytest.mark.tools, pytest.mark.network, pytest.mark.slow]
 
 
+@functools.cache
 def python313_bin() -> Path:
     """A folder holding a working CPython 3.13 as python3.13 (pyenv's, or on PATH), for
     `sam build`. pyenv's shims are skipped: they run 3.13 only when pyenv selects it."""
