@@ -36,7 +36,7 @@ unit: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/pytest -m "network or tools or slow"
 
 clean:
-	rm -rf $(VENV) $(TOOLS_VENV) $(SAM_VENV) .aws-sam build
+	rm -rf $(VENV) $(TOOLS_VENV) .aws-sam build
 
 # --- Deploy and packaging (issues 3 and 8)
 # Template tools live in their own venv: checkov pins packaging<24, which pytest 9 (dev group)
