@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run invoke test lint types unit clean
+.PHONY: run invoke drift test lint types unit clean
 
 $(STAMP): pyproject.toml provider/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 ## Invoke the handler with one event file, as `sam local invoke -e EVENT` would: make invoke EVENT=events/create.json
 invoke: $(STAMP)
 	$(BIN)/python -m tests.local.play --event $(EVENT)
+
+## The drift report against the local double, seeded with drifted domains: make drift ARGS=--json
+drift: $(STAMP)
+	$(BIN)/python -m tests.local.drift $(ARGS)
 
 ## Lint, types and the tests: what CI runs.
 test: lint-templates lint types unit

@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import os
 
-os.environ.update(
-    AWS_DEFAULT_REGION="us-east-1",
-    AWS_REGION="us-east-1",
-    AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",
-    AWS_SESSION_TOKEN="testing",
-    AWS_MAX_ATTEMPTS="3",
-    POWERTOOLS_SERVICE_NAME="customer-profiles-domain",
-    POWERTOOLS_DEV="false",
-)
-for name in ("AWS_PROFILE", "AWS_RETRY_MODE"):
+from tests.support.aws import FAKE_ENVIRONMENT, UNSET
+
+os.environ.update(FAKE_ENVIRONMENT, AWS_MAX_ATTEMPTS="3", POWERTOOLS_DEV="false")
+for name in UNSET:
     os.environ.pop(name, None)
 
 import io  # noqa: E402

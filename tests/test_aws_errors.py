@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain_provider.aws import DomainApi, customer_profiles_client
+from domain_provider.aws import apply, customer_profiles_client
 from domain_provider.errors import (
     AccessDenied,
     DomainNotFound,
@@ -12,7 +12,8 @@ from domain_provider.errors import (
     RequestRejected,
     ServiceUnavailable,
 )
-from domain_provider.planner import Plan
+from domain_provider.planner import Call, Plan
+from domain_provider.progress import Progress
 
 ARN = "arn:aws:profile:us-east-1:123456789012:domains/crm-profiles"
 
@@ -57,11 +58,14 @@ def test_aws_errors_become_named_errors_with_actionable_reasons(
     profiles, operation, code, error, words
 ):
     profiles.fail(operation, code, times=5)
-    api = DomainApi(customer_profiles_client(), ARN)
-    plan = Plan(domain_name="crm-profiles", update={"DomainName": "crm-profiles"}, tag={"a": "b"})
+    calls = (
+        Call("UpdateDomain", {"DomainName": "crm-profiles"}),
+        Call("TagResource", {"resourceArn": ARN, "tags": {"a": "b"}}),
+    )
+    plan = Plan("crm-profiles", "crm-profiles", "crm-profiles", ARN, calls)
 
     with pytest.raises(error) as raised:
-        api.apply(plan)
+        apply(customer_profiles_client(), plan, Progress())
 
     assert isinstance(raised.value, ProviderError)
     assert words in str(raised.value)

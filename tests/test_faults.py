@@ -13,12 +13,14 @@ import time
 from collections.abc import Iterator
 from http.client import BadStatusLine
 from typing import Any
+from unittest import mock
 
 import pytest
 from botocore.retries import standard
 
 from domain_provider.aws import customer_profiles_client
 from tests.doubles.customer_profiles import CustomerProfilesBackend
+from tests.support.aws import ARN, DOMAIN
 from tests.support.cloudformation import (
     LambdaContext,
     ResponseBucket,
@@ -27,12 +29,11 @@ from tests.support.cloudformation import (
     load_event,
     rollback_of,
 )
-
-DOMAIN = "crm-profiles"
-ARN = f"arn:aws:profile:us-east-1:123456789012:domains/{DOMAIN}"
+from tests.support.logs import parse_json_logs
 
 
 def state(profiles: CustomerProfilesBackend, name: str = DOMAIN) -> dict[str, Any]:
+    """The domain, without the time of its last change (which every call moves)."""
     return {**profiles.handle("GetDomain", {"DomainName": name}), "LastUpdatedAt": None}
 
 
@@ -150,6 +151,46 @@ def test_no_call_is_made_once_the_timeout_answer_is_sent(profiles, cfn):
 
     assert cfn.last["Reason"].startswith("Timed out: UpdateDomain + TagResource + UntagResource")
     assert profiles.operations() == ["UpdateDomain"], "rollback may already run elsewhere"
+
+
+def test_no_retry_of_the_call_in_flight_reaches_aws_once_the_timeout_answer_is_sent(profiles, cfn):
+    # The first attempt is throttled only after the timer (2 s) has answered FAILED; without
+    # the before-send hook the SDK's next attempt would land the settings behind that answer.
+    profiles.fail("UpdateDomain", "ThrottlingException", times=1, delay=2.6)
+
+    deliver(load_event("create.json"), cfn, timeout=4.0)
+
+    assert cfn.last["Status"] == "FAILED"
+    assert "still retrying after ThrottlingException" in cfn.last["Reason"] or (
+        "a slow answer" in cfn.last["Reason"]
+    )
+    assert profiles.operations() == ["UpdateDomain"], "the SDK's retry was refused"
+    assert state(profiles).get("Matching") is None, "nothing landed behind the FAILED answer"
+
+
+def test_no_timeout_is_logged_after_success_while_the_response_put_is_slow(
+    profiles, cfn, json_logs
+):
+    real_connection = cfn.connection
+
+    def slow_connection(host: str, timeout: float | None = None, **kwargs: Any) -> Any:
+        connection = real_connection(host, timeout)
+        original = connection.request
+
+        def request(*args: Any, **kwargs: Any) -> None:
+            time.sleep(2.5)  # the PUT outlasts the timer (2 s into a 4 s Lambda)
+            original(*args, **kwargs)
+
+        connection.request = request
+        return connection
+
+    with mock.patch("domain_provider.response.HTTPSConnection", slow_connection):
+        deliver(load_event("create.json"), cfn, timeout=4.0)
+    time.sleep(0.3)  # a timer that was not cancelled would have fired by now
+
+    assert [put.body["Status"] for put in cfn.puts] == ["SUCCESS"]
+    messages = [line["message"] for line in parse_json_logs(json_logs)]
+    assert not [message for message in messages if message.startswith("Timed out")]
 
 
 def test_a_slow_create_that_applied_after_the_timeout_is_reset_by_the_delete(profiles, cfn):
@@ -300,7 +341,7 @@ def test_fifty_containers_at_once_against_a_throttling_service_all_answer(profil
         with context.Pool(CONTAINERS, maxtasksperchild=1) as pool:
             bodies = pool.starmap(
                 answer_in_container,
-                [(event, endpoint, 60.0, {"AWS_MAX_ATTEMPTS": "8"}) for event in events],
+                [(event, endpoint, 600.0, {"AWS_MAX_ATTEMPTS": "8"}) for event in events],
                 chunksize=1,
             )
     finally:

@@ -26,9 +26,10 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from domain_provider.models import DomainProperties, parse_properties
-from domain_provider.planner import plan_create
+from domain_provider.planner import plan
 from domain_provider.reasons import format_validation_error
 from tests.doubles.customer_profiles import validate as service_validate
+from tests.support.requests import request_of
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = botocore.session.get_session().get_service_model("customer-profiles")
@@ -163,11 +164,11 @@ def botocore_accepts(request: dict[str, Any]) -> None:
 def test_a_valid_request_sent_as_strings_becomes_exactly_that_request(request, tags_as_list):
     botocore_accepts(request)  # the generator's own check: botocore and the model's limits agree
 
-    properties = parse_properties(as_cloudformation(request, tags_as_list))
-    sent = plan_create(properties).update
+    (call,) = plan(request_of("Create", as_cloudformation(request, tags_as_list))).calls
+    sent = dict(call.request)
 
     assert sent == request
-    botocore_accepts(request)
+    botocore_accepts(sent)
 
 
 @pytest.mark.parametrize(
@@ -184,10 +185,63 @@ def test_a_valid_request_sent_as_strings_becomes_exactly_that_request(request, t
     ],
     ids=lambda part: "" if isinstance(part, tuple) else None,
 )
-def test_where_the_page_is_ambiguous_the_value_is_accepted(path, value):
+def test_where_the_page_is_ambiguous_the_value_is_accepted_and_sent(path, value):
     properties = as_cloudformation(put(full_request(), path, value))
 
+    (call,) = plan(request_of("Create", properties)).calls
+
+    sent: Any = call.request
+    if path == ("Tags",):
+        assert "Tags" not in sent, "no tags is no Tags member"
+        return
+    for part in path:
+        sent = sent[part]
+    assert sent == value
+
+
+# CloudFormation's strings: exactly the contract's rule ------------------------------------------
+
+SCALARS = {
+    "boolean": (("DataStore", "Enabled"), ["true", "false", "TRUE", "False", True]),
+    "integer": (("DefaultExpirationDays",), ["366", "+366", "0366", 366]),
+    "number": (
+        ("Matching", "AutoMerging", "MinAllowedConfidenceScoreForMerging"),
+        ["0.8", ".8", "1", "8e-1", "0.", 0.8, 1],
+    ),
+}
+SCALAR_BASE = {
+    "DomainName": "crm",
+    "DataStore": {"Enabled": True},
+    "Matching": {"Enabled": True, "AutoMerging": {"Enabled": True}},
+}
+NOT_SCALARS = {
+    "boolean": ["yes", "no", "on", "off", "1", "0", " true ", "t", "", 1],
+    "integer": ["3_66", " 366 ", "366.0", "0x16e", "3e2", "", "366x", True],
+    "number": ["0_8", " 0.8", "nan", "inf", "0.8x", "1e", "", True],
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"), [(kind, text) for kind, (_, texts) in SCALARS.items() for text in texts]
+)
+def test_a_scalar_spelled_as_the_contract_says_is_accepted(kind, text):
+    path, _ = SCALARS[kind]
+    properties = put(copy.deepcopy(SCALAR_BASE), path, text)
+
     parse_properties(properties)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"), [(kind, text) for kind, texts in NOT_SCALARS.items() for text in texts]
+)
+def test_a_scalar_spelled_otherwise_is_rejected_naming_the_property(kind, text):
+    path, _ = SCALARS[kind]
+    properties = put(copy.deepcopy(SCALAR_BASE), path, text)
+
+    with pytest.raises(ValidationError) as caught:
+        parse_properties(properties)
+
+    assert format_validation_error(caught.value).startswith(".".join(map(str, path)) + ": must be")
 
 
 # One broken constraint: rejected, naming the path -------------------------------------------------
@@ -350,7 +404,8 @@ def assert_rejected(request: dict[str, Any], where: str) -> None:
 def test_the_full_request_is_valid_and_covers_every_member():
     request = full_request()
     botocore_accepts(request)
-    assert plan_create(parse_properties(as_cloudformation(request))).update == request
+    (call,) = plan(request_of("Create", as_cloudformation(request))).calls
+    assert call.request == request
     named = {tuple("[]" if isinstance(p, int) else p for p in path) for path, _, _ in leaves()}
     assert {path for path, _ in members()} <= named
 

@@ -7,10 +7,13 @@ import time
 from typing import Any
 from unittest import mock
 
+import pytest
 from crhelper import CfnResource
 
 from domain_provider import handler as handler_module
 from domain_provider.cfn import DomainResource
+from domain_provider.progress import Progress
+from domain_provider.request import Request, parse_request
 from tests.support.cloudformation import LambdaContext, invoke, load_event
 from tests.support.logs import parse_json_logs
 
@@ -85,7 +88,7 @@ def test_unknown_property_fails_with_the_near_miss_and_no_call(profiles, cfn):
 
 def test_an_unexpected_error_fails_the_request_with_its_type_and_keeps_the_head(profiles, cfn):
     boom = RuntimeError("x" * 1000)
-    with mock.patch.object(handler_module, "plan_create", side_effect=boom):
+    with mock.patch.object(handler_module, "plan", side_effect=boom):
         body = invoke(load_event("create.json"), cfn)
 
     assert body["Status"] == "FAILED"
@@ -158,7 +161,7 @@ def test_the_handler_returns_only_after_its_timeout_answer_is_sent(profiles, cfn
         connection.request = request
         return connection
 
-    with mock.patch("domain_provider.cfn.HTTPSConnection", slow_put):
+    with mock.patch("domain_provider.response.HTTPSConnection", slow_put):
         started = time.monotonic()
         handler_module.handler(load_event("create.json"), LambdaContext(timeout=4.0))
         returned = time.monotonic() - started
@@ -173,7 +176,10 @@ def test_a_container_whose_init_failed_answers_failed_to_every_event(cfn):
     resource.init_failure(RuntimeError("no region configured"))
 
     for _ in range(2):
-        resource(load_event("create.json"), LambdaContext(timeout=5))
+        request = parse_request(load_event("create.json"))
+        assert isinstance(request, Request)
+        progress = Progress(unchanged_id=request.failed_create_id)
+        resource.respond(request, LambdaContext(timeout=5), progress, lambda _: pytest.fail("ran"))
 
     assert [put.body["Status"] for put in cfn.puts] == ["FAILED", "FAILED"]
     assert cfn.last["Reason"] == "no region configured"

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from tests.doubles.customer_profiles import CustomerProfilesBackend
+from tests.support.aws import ARN, DOMAIN, state
 from tests.support.cloudformation import ResponseBucket, invoke, load_event, rollback_of
-
-DOMAIN = "crm-profiles"
-ARN = f"arn:aws:profile:us-east-1:123456789012:domains/{DOMAIN}"
-
-
-def state(profiles: CustomerProfilesBackend, name: str = DOMAIN) -> dict[str, Any]:
-    return profiles.handle("GetDomain", {"DomainName": name})
 
 
 def test_create_applies_every_setting_and_the_tags_in_one_call(profiles, cfn: ResponseBucket):

@@ -58,7 +58,7 @@ def every_path(results: str) -> None:
         profiles.fail("UpdateDomain", "ThrottlingException", times=3)
         deliver("create.json")
         deliver("create.json", ResourceProperties={"DomainName": "x", "DefaultExpirationDays": "y"})
-        with mock.patch.object(module, "plan_create", side_effect=RuntimeError(f"boom {URL}")):
+        with mock.patch.object(module, "plan", side_effect=RuntimeError(f"boom {URL}")):
             deliver("create.json")
         profiles.slow("UpdateDomain", 2.5)
         deliver("create.json", timeout=2.0)

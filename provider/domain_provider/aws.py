@@ -1,20 +1,22 @@
-"""The one thin AWS layer: Customer Profiles calls and their errors, translated by error code.
+"""The one thin AWS layer: runs a plan's calls, translating errors by code into named errors.
 
 Rules:
-- The client is created once per container, lazily, with the SDK's own retry mode (throttling
-  and 5xx are retried with backoff).
+- Clients are created once per container, lazily, with the SDK's own retry mode (throttling and
+  5xx are retried with backoff). `boto3.client` shares the default session's loaders.
 - A Reason is written as an action a person can take, then the service's own words.
-- `DomainApi.changed` says whether the domain may have changed: a mutating call succeeded, or an
-  attempt got a 5xx or lost its connection after sending. A 4xx, throttling, or a connection
-  that never opened changed nothing.
-- Once the event is answered (`stop()`), no further call is made: CloudFormation may already be
-  rolling back in another container.
+- What the SDK's attempts meet is written into the event's `Progress`: the last error being
+  retried, and whether the domain may have changed (a mutating call succeeded, or an attempt got a
+  5xx or lost its connection after sending; a 4xx, throttling, or a connection that never opened
+  changed nothing).
+- Once the event is answered, no request reaches AWS: not the next call, and not the SDK's next
+  attempt of the call in flight (a `before-send` hook refuses it).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -38,44 +40,21 @@ from domain_provider.errors import (
     ServiceUnavailable,
 )
 from domain_provider.logs import logger
-from domain_provider.planner import Plan
+from domain_provider.planner import MUTATING, Call, Plan
+from domain_provider.progress import Progress
 
 RETRYABLE = {"ThrottlingException", "InternalServerException", "ServiceUnavailable"}
 NEVER_SENT = (ConnectTimeoutError, EndpointConnectionError)
 NETWORK = (HTTPClientError, SdkConnectionError)
-READ_ONLY = {"GetDomain"}
+HOOK_IDS = ("domain-provider-answered", "domain-provider-attempts")  # one per event name
 
 
-class RetryWatch:
-    """What the SDK's attempts at the current call met: the last error (for a timeout Reason)
-    and whether any attempt may have reached the service (a 5xx, or a connection lost after the
-    request was sent)."""
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        """Forget the previous call's attempts."""
-        self.last_error = ""
-        self.maybe_applied = False
-
-    def __call__(self, response: Any = None, caught_exception: Any = None, **_: Any) -> None:
-        if caught_exception is not None:
-            self.last_error = type(caught_exception).__name__
-            self.maybe_applied |= not isinstance(caught_exception, NEVER_SENT)
-        elif response is not None and response[0].status_code >= 400:
-            status = response[0].status_code
-            self.last_error = response[1].get("Error", {}).get("Code") or f"HTTP {status}"
-            self.maybe_applied |= status >= 500
+class Answered(Exception):
+    """Raised by the `before-send` hook: the event is answered, so this attempt is not sent."""
 
 
-retries = RetryWatch()
-
-
-@cache
-def customer_profiles_client() -> Any:
-    """The container's client. Retry mode and attempts follow AWS_RETRY_MODE / AWS_MAX_ATTEMPTS."""
-    config = Config(
+def _config() -> Config:
+    return Config(
         retries={
             "mode": os.environ.get("AWS_RETRY_MODE", "standard"),
             "total_max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS", "8")),
@@ -83,96 +62,139 @@ def customer_profiles_client() -> Any:
         connect_timeout=5,
         read_timeout=30,
     )
-    client = boto3.client("customer-profiles", config=config)
-    client.meta.events.register("needs-retry.customer-profiles", retries)
-    return client
 
 
-def domain_arn(stack_id: str, domain_name: str) -> str:
-    """The domain's ARN, built from the stack's ARN (same partition, region and account)."""
-    _, partition, _, region, account, _ = stack_id.split(":", 5)
-    return f"arn:{partition}:profile:{region}:{account}:domains/{domain_name}"
+@cache
+def customer_profiles_client() -> Any:
+    """The container's client. Retry mode and attempts follow AWS_RETRY_MODE / AWS_MAX_ATTEMPTS."""
+    return boto3.client("customer-profiles", config=_config())
 
 
-class DomainApi:
-    """Customer Profiles operations on one domain, raising ProviderError subclasses."""
+@cache
+def dynamodb_client() -> Any:
+    """The container's DynamoDB client, for the ledger (same retry settings)."""
+    return boto3.client("dynamodb", config=_config())
 
-    def __init__(self, client: Any, arn: str, stop: Callable[[], bool] = lambda: False) -> None:
-        self._client = client
-        self._stop = stop
-        self.arn = arn
-        self.name = arn.rsplit("/", 1)[-1]
-        self.region = arn.split(":")[3]
-        self.changed = False
 
-    def holdup(self) -> str:
-        """The last error the SDK is retrying, if any."""
-        return retries.last_error
+def read_domain(
+    client: Any, name: str, arn: str | None = None, progress: Progress | None = None
+) -> dict[str, Any] | None:
+    """The domain as GetDomain answers it, or None when it does not exist; other errors are
+    translated. `arn` names the domain in an access-denied Reason (default: the account as `*`);
+    with `progress`, the read reports its attempts and is refused once the event is answered."""
+    if arn is None:
+        arn = f"arn:{client.meta.partition}:profile:{client.meta.region_name}:*:domains/{name}"
+    progress = progress or Progress()
+    try:
+        with watched(client, progress):
+            return _call(client, Call("GetDomain", {"DomainName": name}), progress)
+    except (ClientError, BotoCoreError) as error:
+        failure = translate("GetDomain", error, name, arn)
+        if isinstance(failure, DomainNotFound):
+            return None
+        raise failure from error
 
-    def apply(self, plan: Plan) -> dict[str, Any] | None:
-        """Make the plan's calls in order; the domain as UpdateDomain/GetDomain returned it."""
-        domain = None
-        for operation, request in self._requests(plan):
-            if self._stop():
-                logger.warning("The event is answered already; not calling", operation=operation)
+
+@contextmanager
+def watched(client: Any, progress: Progress) -> Iterator[None]:
+    """While the block runs, the client's attempts report to `progress` and stop once the
+    event is answered."""
+
+    def refuse_if_answered(**_: Any) -> None:
+        if progress.answered:
+            raise Answered("the event is answered already")
+
+    def on_attempt(response: Any = None, caught_exception: Any = None, **_: Any) -> None:
+        if caught_exception is not None:
+            progress.holdup = type(caught_exception).__name__
+            if progress.in_flight and not isinstance(caught_exception, NEVER_SENT):
+                progress.changed = True
+        elif response is not None and response[0].status_code >= 400:
+            status = response[0].status_code
+            progress.holdup = response[1].get("Error", {}).get("Code") or f"HTTP {status}"
+            if progress.in_flight and status >= 500:
+                progress.changed = True
+
+    events = client.meta.events
+    events.register_first("before-send", refuse_if_answered, unique_id=HOOK_IDS[0])
+    events.register("needs-retry", on_attempt, unique_id=HOOK_IDS[1])
+    try:
+        yield
+    finally:
+        events.unregister("before-send", unique_id=HOOK_IDS[0])
+        events.unregister("needs-retry", unique_id=HOOK_IDS[1])
+
+
+def apply(client: Any, plan: Plan, progress: Progress) -> dict[str, Any] | None:
+    """Make the plan's calls in order; the domain as the last UpdateDomain/GetDomain returned
+    it. Stops, without raising, once the event is answered."""
+    domain = None
+    with watched(client, progress):
+        for call in plan.calls:
+            if progress.answered:
+                logger.warning(
+                    "The event is answered already; not calling", operation=call.operation
+                )
                 break
-            response = self._call(operation, request)
-            if operation in ("UpdateDomain", "GetDomain"):
+            try:
+                response = _call(client, call, progress)
+            except Answered:
+                logger.warning(
+                    "The event is answered already; not retrying", operation=call.operation
+                )
+                break
+            except (ClientError, BotoCoreError) as error:
+                failure = translate(call.operation, error, plan.domain_name or "", plan.arn)
+                raise failure.with_hint(plan.hint) from error
+            if call.operation in ("UpdateDomain", "GetDomain"):
                 domain = response
-        return domain
+    return domain
 
-    def _requests(self, plan: Plan) -> Iterator[tuple[str, dict[str, Any]]]:
-        if plan.update is not None:
-            yield "UpdateDomain", plan.update
-        elif plan.read:
-            yield "GetDomain", {"DomainName": plan.domain_name}
-        if plan.tag:
-            yield "TagResource", {"resourceArn": self.arn, "tags": plan.tag}
-        if plan.untag:
-            yield "UntagResource", {"resourceArn": self.arn, "tagKeys": list(plan.untag)}
 
-    def _call(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
-        retries.reset()
-        method = getattr(self._client, xform_name(operation))
-        try:
-            response: dict[str, Any] = method(**request)
-        except (ClientError, BotoCoreError) as error:
-            self.changed |= retries.maybe_applied
-            raise self._translate(operation, error) from error
-        self.changed |= operation not in READ_ONLY
-        response.pop("ResponseMetadata", None)
-        return response
+def _call(client: Any, call: Call, progress: Progress) -> dict[str, Any]:
+    progress.holdup = ""
+    progress.in_flight = call.operation if call.operation in MUTATING else ""
+    try:
+        response: dict[str, Any] = getattr(client, xform_name(call.operation))(**call.request)
+    finally:
+        progress.in_flight = ""
+    progress.changed |= call.operation in MUTATING
+    response.pop("ResponseMetadata", None)
+    return response
 
-    def _translate(self, operation: str, error: Exception) -> ProviderError:
-        if isinstance(error, NETWORK):
-            return ServiceUnavailable(
-                f"{operation} on domain {self.name!r} could not reach Customer Profiles; "
-                "retry the stack operation",
-                str(error),
-            )
-        if not isinstance(error, ClientError):
-            return ProviderError(f"{operation} on domain {self.name!r} failed", str(error))
-        code = error.response.get("Error", {}).get("Code", "")
-        message = error.response.get("Error", {}).get("Message", "") or str(error)
-        if code in ("AccessDeniedException", "AccessDenied"):
-            return AccessDenied(
-                f"Access denied: the provider's role needs profile:{operation} on {self.arn}; "
-                "grant it and retry",
-                message,
-            )
-        if code == "ResourceNotFoundException":
-            return DomainNotFound(
-                f"DomainName: domain {self.name!r} does not exist in {self.region}; create it "
-                "first (AWS::CustomerProfiles::Domain) and pass its name, or fix DomainName"
-            )
-        if code == "BadRequestException":
-            return RequestRejected(f"{operation} on domain {self.name!r} was rejected: {message}")
-        metadata = error.response.get("ResponseMetadata", {})
-        if code in RETRYABLE or metadata.get("HTTPStatusCode", 0) >= 500:
-            return ServiceUnavailable(
-                f"{operation} on domain {self.name!r} failed after "
-                f"{metadata.get('RetryAttempts', 0) + 1} attempts with {code}; "
-                "retry the stack operation",
-                message,
-            )
-        return ProviderError(f"{operation} on domain {self.name!r} failed with {code}", message)
+
+def translate(operation: str, error: Exception, name: str, arn: str) -> ProviderError:
+    """A botocore error as the named error whose message is the Reason."""
+    if isinstance(error, NETWORK):
+        return ServiceUnavailable(
+            f"{operation} on domain {name!r} could not reach Customer Profiles; "
+            "retry the stack operation",
+            str(error),
+        )
+    if not isinstance(error, ClientError):
+        return ProviderError(f"{operation} on domain {name!r} failed", str(error))
+    code = error.response.get("Error", {}).get("Code", "")
+    message = error.response.get("Error", {}).get("Message", "") or str(error)
+    if code in ("AccessDeniedException", "AccessDenied"):
+        return AccessDenied(
+            f"Access denied: the provider's role needs profile:{operation} on {arn}; "
+            "grant it and retry",
+            message,
+        )
+    if code == "ResourceNotFoundException":
+        region = arn.split(":")[3] if arn.count(":") >= 3 else "this region"
+        return DomainNotFound(
+            f"DomainName: domain {name!r} does not exist in {region}; create it "
+            "first (AWS::CustomerProfiles::Domain) and pass its name, or fix DomainName"
+        )
+    if code == "BadRequestException":
+        return RequestRejected(f"{operation} on domain {name!r} was rejected: {message}")
+    metadata = error.response.get("ResponseMetadata", {})
+    if code in RETRYABLE or metadata.get("HTTPStatusCode", 0) >= 500:
+        return ServiceUnavailable(
+            f"{operation} on domain {name!r} failed after "
+            f"{metadata.get('RetryAttempts', 0) + 1} attempts with {code}; "
+            "retry the stack operation",
+            message,
+        )
+    return ProviderError(f"{operation} on domain {name!r} failed with {code}", message)

@@ -1,77 +1,86 @@
 """crhelper's CfnResource, with the defaults a production provider needs.
 
-What changes, and why:
-- No polling clients: crhelper builds Lambda, EventBridge and Logs clients at import for its
-  polling mode; this resource never polls, so it skips them (a smaller cold start).
-- No sleep on Delete (crhelper sleeps 120 s by default).
-- The FAILED-on-timeout answer leaves a margin so it is sent before the Lambda is killed.
-- One answer per event: the timeout answer and a late result never both reach CloudFormation,
-  and the handler does not return while the timeout answer is being sent.
-- The response PUT is bounded by the Lambda's deadline (crhelper retries it forever) and its
-  failures are logged without the URL.
-- A Reason keeps its head (crhelper keeps the last 240 characters), never carries the ResponseURL
-  or a signature; the body stays under 4096 bytes.
-- A Create that fails before configuring anything answers with a deterministic physical id that
-  is never a domain name, so the Delete that follows knows there is nothing to undo.
+Written against crhelper 2.0.12 (tests/test_cfn.py pins it: an upgrade must re-read these).
+Each override replaces one crhelper behaviour:
+- `_sam_local`: crhelper builds Lambda, EventBridge and Logs clients at import for its polling
+  mode unless it believes it runs under `sam local`; this resource never polls, so it skips them.
+- `sleep_on_delete=0`: crhelper sleeps 120 s on every Delete by default.
+- `_log_setup`: crhelper reconfigures the root logger per event; Powertools owns logging.
+- `_set_timeout` / `_timeout`: crhelper answers "Execution timed out" 0.5 s before the deadline;
+  here FAILED leaves a 3 s margin and its Reason names the calls and the error being retried.
+- `_wrap_function`: crhelper calls the decorated function with the raw event; here the work gets
+  the event's `Progress`, and a failure's physical id follows what may have changed.
+- `_send`: one answer per event (the timeout's and a late result never both reach
+  CloudFormation); the timer is cancelled once answered; the body is built by `response.py`
+  (bounded PUT, Reason head kept, no URL or signature, under 4096 bytes).
+- `respond`: the handler never returns while the timeout's answer is on its way (the Lambda is
+  frozen once it returns, and that PUT would be lost).
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
-from http.client import HTTPException, HTTPSConnection
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from crhelper import CfnResource
-from crhelper.resource_helper import FAILED
+from crhelper.resource_helper import FAILED, SUCCESS
 
-from domain_provider.errors import ProviderError, clip
+from domain_provider.errors import ProviderError
 from domain_provider.logs import logger, redactor
+from domain_provider.progress import Progress
+from domain_provider.request import Malformed, Request
+from domain_provider.response import put_response, response_body
 
 TIMEOUT_MARGIN = 3.0
 """Seconds before the Lambda's deadline at which FAILED is sent if the work is not done."""
-RESPONSE_LIMIT = 4096
-FAILED_CREATE_PREFIX = "create-failed:"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A successful event's answer."""
+
+    physical_id: str
+    data: dict[str, str] = field(default_factory=dict)
+
+
+Work = Callable[[Progress], Outcome]
 
 
 class DomainResource(CfnResource):
     """CfnResource for one `Custom::CustomerProfilesDomain` event at a time."""
 
-    # Set by crhelper for each event; its stub does not declare them.
-    _event: dict[str, Any]
-    _context: Any
-    _response_url: str
+    _context: Any  # set by crhelper for each event; its stub does not declare it
 
     # crhelper skips its polling clients when it believes it runs under `sam local`.
     _sam_local = property(lambda self: "no-polling", lambda self, value: None)
 
     def __init__(self) -> None:
         super().__init__(log_level="WARNING", boto_level="WARNING", sleep_on_delete=0)
-        self.activity = "the request"
-        self.holdup: Callable[[], str] = str
-        """What the work is waiting on (the last error being retried), for the timeout Reason."""
         self._deadline = 0.0
-        self._answered = False
-        self._answer_lock = threading.Lock()
+        self._request: Request | None = None
+        self._progress = Progress()
+        self._work: Work | None = None
 
-    def __call__(self, event: dict[str, Any], context: Any) -> None:
-        """Handle the event; never return while the timeout's answer is still on its way (the
-        Lambda is frozen once the handler returns, and that PUT would be lost)."""
-        self._answered, self._deadline = False, 0.0
+    def respond(self, request: Request, context: Any, progress: Progress, work: Work) -> None:
+        """Run `work` for the event and answer CloudFormation exactly once."""
+        self._request, self._progress, self._work = request, progress, work
+        self._deadline = 0.0
+        envelope = {
+            "RequestType": request.request_type,
+            "ResponseURL": request.response_url,
+            "StackId": request.stack_id,
+            "RequestId": request.request_id,
+            "LogicalResourceId": request.logical_id,
+        }
         try:
-            super().__call__(event, context)
+            super().__call__(envelope, context)
         finally:
             timer = self._timer
             if timer is not None and timer.is_alive():
                 timer.join(max(self._deadline - time.monotonic(), 0.0))
-
-    @property
-    def answered(self) -> bool:
-        """Whether this event's answer has been sent (or is being sent)."""
-        return self._answered
 
     def _log_setup(self, event: dict[str, Any], context: Any) -> None:
         """Powertools owns logging; crhelper must not reconfigure the root logger per event."""
@@ -79,24 +88,26 @@ class DomainResource(CfnResource):
     def _set_timeout(self) -> None:
         remaining = self._remaining_seconds()
         self._deadline = time.monotonic() + remaining
-        self.activity, self.holdup = "the request", str
         self._timer = threading.Timer(max(remaining - TIMEOUT_MARGIN, remaining / 2), self._timeout)
         self._timer.daemon = True
         self._timer.start()
 
     def _timeout(self) -> None:
-        holdup = self.holdup()
+        if not self._progress.take_answer():
+            return
+        holdup = self._progress.holdup
         waiting = f"still retrying after {holdup}" if holdup else "a slow answer"
         reason = (
-            f"Timed out: {self.activity} did not finish before the Lambda's deadline "
+            f"Timed out: {self._progress.activity} did not finish before the Lambda's deadline "
             f"({waiting}); retry, or raise the provider function's Timeout"
         )
         logger.error(reason)
-        self._send(FAILED, reason)
+        self._put(FAILED, reason, self._progress.failure_id(), {})
 
     def _wrap_function(self, func: Any) -> None:
+        assert self._work is not None
         try:
-            self.PhysicalResourceId = func(self._event, self._context) if func else ""
+            outcome = self._work(self._progress)
         except ProviderError as error:
             logger.warning("FAILED", reason=str(error), error=type(error).__name__)
             self.Reason, self.Status = str(error), FAILED
@@ -104,78 +115,56 @@ class DomainResource(CfnResource):
             logger.exception("FAILED with an unexpected error")
             self.Reason = redactor.redact(f"Unexpected error: {type(error).__name__}: {error}")
             self.Status = FAILED
-
-    def generate_physical_id(self, event: dict[str, Any]) -> str:
-        """Deterministic id of a Create that configured nothing; ':' keeps it off domain names."""
-        return f"{FAILED_CREATE_PREFIX}{event['LogicalResourceId']}:{event['RequestId']}"
+        else:
+            self.PhysicalResourceId, self.Data = outcome.physical_id, outcome.data
+            return
+        self.PhysicalResourceId = self._progress.failure_id()
 
     def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
-        with self._answer_lock:
-            if self._answered:
-                logger.debug("An answer was already sent for this event; not sending another")
-                return
-            self._answered = True
-        if not self.PhysicalResourceId:
-            self.PhysicalResourceId = self._event.get("PhysicalResourceId") or (
-                self.generate_physical_id(self._event)
-            )
-        body = {
-            "Status": status or self.Status,
-            "Reason": clip(redactor.redact(str(reason if status else self.Reason))),
-            "PhysicalResourceId": str(self.PhysicalResourceId),
-            "StackId": self.StackId,
-            "RequestId": self.RequestId,
-            "LogicalResourceId": self.LogicalResourceId,
-            "NoEcho": self.NoEcho,
-            "Data": self.Data,
-        }
-        if len(json.dumps(body)) > RESPONSE_LIMIT:
-            body["Data"] = {}
-        logger.info(
-            "Answering CloudFormation",
-            status=body["Status"],
-            reason=body["Reason"],
-            physical_resource_id=body["PhysicalResourceId"],
-        )
-        # crhelper answers an init failure before it sets the timer: take the deadline from the
-        # context then.
+        """crhelper's answer (or its init failure's): sent once, the timer cancelled first."""
+        if not self._progress.take_answer():
+            logger.debug("An answer was already sent for this event; not sending another")
+            return
+        if self._timer is not None and threading.current_thread() is not self._timer:
+            self._timer.cancel()
+        if status is not None:  # crhelper's init failure
+            self._put(status, reason, self._progress.failure_id(), {})
+        elif self.Status == SUCCESS:
+            self._put(SUCCESS, "", str(self.PhysicalResourceId), self.Data)
+        else:
+            self._put(FAILED, self.Reason, str(self.PhysicalResourceId), {})
+
+    def _put(self, status: str, reason: str, physical_id: str, data: dict[str, str]) -> None:
+        request = self._request
+        assert request is not None
+        ids = (request.stack_id, request.request_id, request.logical_id)
+        body = response_body(status, reason, physical_id, ids, data)
+        _log_answer(body)
+        # crhelper answers an init failure before it sets the timer: take the deadline now then.
         deadline = self._deadline or time.monotonic() + self._remaining_seconds()
-        put_response(self._response_url, body, deadline)
+        put_response(request.response_url, body, deadline)
 
     def _remaining_seconds(self) -> float:
         return float(self._context.get_remaining_time_in_millis()) / 1000.0
 
 
-def put_response(url: str, body: dict[str, Any], deadline: float) -> bool:
-    """PUT the response to the pre-signed URL, retrying until `deadline` (time.monotonic()).
+def answer_malformed(malformed: Malformed, context: Any) -> None:
+    """FAILED at the event's own ResponseURL; without a usable one, log and drop it."""
+    if malformed.response_url is None:
+        logger.error("Malformed event dropped: no usable ResponseURL", reason=malformed.reason)
+        return
+    ids = (malformed.stack_id, malformed.request_id, malformed.logical_id)
+    body = response_body(FAILED, malformed.reason, malformed.physical_id, ids, {})
+    logger.warning("Malformed event", reason=body["Reason"])
+    _log_answer(body)
+    remaining = float(context.get_remaining_time_in_millis()) / 1000.0
+    put_response(malformed.response_url, body, time.monotonic() + remaining - 0.5)
 
-    Never raises: a network or HTTP-protocol failure is retried with backoff, a 4xx or a
-    malformed URL is final; each failure is logged by its kind, never with the URL."""
-    payload = json.dumps(body)
-    parts = urlsplit(url)
-    path = urlunsplit(("", "", parts.path, parts.query, ""))
-    headers = {"content-type": "", "content-length": str(len(payload))}
-    attempt = 0
-    while True:
-        attempt += 1
-        timeout = deadline - time.monotonic() - 0.2
-        if timeout <= 0:
-            logger.error("Could not send the response before the deadline", attempts=attempt - 1)
-            return False
-        try:
-            connection = HTTPSConnection(parts.netloc, timeout=min(timeout, 10.0))
-            connection.request("PUT", path, body=payload, headers=headers)
-            status = connection.getresponse().status
-            connection.close()
-        except (OSError, HTTPException) as error:
-            logger.warning("Response PUT failed", attempt=attempt, error=type(error).__name__)
-        except ValueError as error:  # http.client.InvalidURL: retrying cannot help
-            logger.error("Response URL is unusable", error=type(error).__name__)
-            return False
-        else:
-            if status < 300:
-                return True
-            logger.error("Response PUT was refused", attempt=attempt, http_status=status)
-            if status < 500:
-                return False
-        time.sleep(min(0.5 * 2 ** (attempt - 1), 4.0, max(deadline - time.monotonic() - 0.2, 0)))
+
+def _log_answer(body: dict[str, Any]) -> None:
+    logger.info(
+        "Answering CloudFormation",
+        status=body["Status"],
+        reason=body["Reason"],
+        physical_resource_id=body["PhysicalResourceId"],
+    )

@@ -3,8 +3,11 @@
 Rules:
 - Names are exactly UpdateDomain's; unknown names are errors (CloudFormation's `ServiceToken` and
   `ServiceTimeout` are dropped before validation).
-- Lax mode on purpose: CloudFormation sends every scalar as a string, so `"366"`, `"true"` and
-  `"0.8"` must validate as the integer, boolean and float they spell.
+- CloudFormation sends every scalar as a string, so `"366"`, `"true"` and `"0.8"` validate as
+  the integer, boolean and float they spell — exactly: a boolean is `true` or `false` in any
+  letter case; an integer is decimal digits with an optional sign; a number is a decimal with an
+  optional fraction and exponent. Anything else (`"yes"`, `"1"` for a boolean, `"3_66"`,
+  `" 366 "`) is an error. Native JSON values of the right type are accepted as they are.
 - Limits come from botocore's `customer-profiles` model; the prose rules from the API page.
   Never stricter than the service: where the page is ambiguous, accept.
 """
@@ -17,6 +20,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -77,6 +81,38 @@ class CfnModel(BaseModel):
 
 
 String1To255 = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+
+INTEGER = re.compile(r"[+-]?[0-9]+")
+DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _cfn_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise PydanticCustomError("bool_parsing", "must be true or false")
+
+
+def _cfn_number(pattern: re.Pattern[str], kind: str, what: str) -> Any:
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and pattern.fullmatch(value) is None:
+            raise PydanticCustomError(kind, "must be a {what}", {"what": what})
+        if isinstance(value, bool):  # a JSON true is no number
+            raise PydanticCustomError(kind, "must be a {what}", {"what": what})
+        return value
+
+    return BeforeValidator(check)
+
+
+CfnBool = Annotated[bool, BeforeValidator(_cfn_bool)]
+"""`true`/`false` in any letter case (as CloudFormation's strings), or a JSON boolean."""
+# Number checks come after the limits in an Annotated (`Annotated[int, Field(ge=1), CFN_INT]`),
+# so pydantic keeps the limits on the number itself (and in the JSON Schema).
+CFN_INT = _cfn_number(INTEGER, "int_parsing", "whole number")
+"""Decimal digits with an optional sign, or a JSON integer."""
+CFN_FLOAT = _cfn_number(DECIMAL, "float_parsing", "number")
+"""A decimal with optional fraction and exponent, or a JSON number."""
 
 
 def _full_match(pattern: str) -> AfterValidator:
@@ -173,10 +209,12 @@ _ConflictResolution = ConflictResolution
 
 
 class AutoMerging(CfnModel):
-    Enabled: bool
+    Enabled: CfnBool
     Consolidation: _Consolidation | None = None
     ConflictResolution: _ConflictResolution | None = None
-    MinAllowedConfidenceScoreForMerging: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    MinAllowedConfidenceScoreForMerging: (
+        Annotated[float, Field(ge=0.0, le=1.0), CFN_FLOAT] | None
+    ) = None
 
 
 _AutoMerging = AutoMerging
@@ -198,7 +236,7 @@ _ExportingConfig = ExportingConfig
 
 
 class Matching(CfnModel):
-    Enabled: bool
+    Enabled: CfnBool
     JobSchedule: _JobSchedule | None = None
     AutoMerging: _AutoMerging | None = None
     ExportingConfig: _ExportingConfig | None = None
@@ -221,11 +259,11 @@ class AttributeTypesSelector(CfnModel):
 _AttributeTypesSelector = AttributeTypesSelector
 
 
-RuleLevel = Annotated[int, Field(ge=1, le=15)]
+RuleLevel = Annotated[int, Field(ge=1, le=15), CFN_INT]
 
 
 class RuleBasedMatching(CfnModel):
-    Enabled: bool
+    Enabled: CfnBool
     MatchingRules: Annotated[list[MatchingRule], Field(min_length=1, max_length=15)] | None = None
     MaxAllowedRuleLevelForMerging: RuleLevel | None = None
     MaxAllowedRuleLevelForMatching: RuleLevel | None = None
@@ -238,7 +276,7 @@ _RuleBasedMatching = RuleBasedMatching
 
 
 class DataStore(CfnModel):
-    Enabled: bool | None = None
+    Enabled: CfnBool | None = None
 
 
 _DataStore = DataStore
@@ -271,7 +309,7 @@ class DomainProperties(CfnModel):
     """The resource's properties. `OnDelete` is the provider's own; the rest is UpdateDomain's."""
 
     DomainName: DomainNameString
-    DefaultExpirationDays: Annotated[int, Field(ge=1, le=1098)] | None = None
+    DefaultExpirationDays: Annotated[int, Field(ge=1, le=1098), CFN_INT] | None = None
     DefaultEncryptionKey: Annotated[str, StringConstraints(max_length=255)] | None = None
     DeadLetterQueueUrl: Annotated[str, StringConstraints(max_length=255)] | None = None
     Matching: _Matching | None = None

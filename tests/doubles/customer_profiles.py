@@ -198,9 +198,6 @@ class CustomerProfilesBackend(BaseBackend):
             domain.tags.pop(key, None)
         return {}
 
-    def _list_tags_for_resource(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"tags": dict(self._domain_for_arn(params["resourceArn"]).tags)}
-
 
 def _apply_settings(domain: Domain, params: dict[str, Any]) -> None:
     for name in SETTINGS:
@@ -290,7 +287,7 @@ class CustomerProfilesResponse(BaseResponse):
         return ActionResult(result) if result else EmptyResult()
 
     create_domain = get_domain = update_domain = delete_domain = _answer
-    tag_resource = untag_resource = list_tags_for_resource = _answer
+    tag_resource = untag_resource = _answer
 
 
 url_bases = [r"https?://profile\.(.+)\.amazonaws\.com"]

@@ -17,14 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-FAKE_ENVIRONMENT = {
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "local",
-    "AWS_SECRET_ACCESS_KEY": "local",
-    "POWERTOOLS_SERVICE_NAME": "customer-profiles-domain",
-    "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
-}
+from tests.support.aws import FAKE_ENVIRONMENT
+
 DOMAINS = ("crm-profiles", "crm-profiles-eu")
 
 
@@ -33,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--event", type=Path, help="invoke the handler with this event file only")
     args = parser.parse_args(argv)
     os.environ.update(FAKE_ENVIRONMENT)
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "provider"))
 
     from moto import mock_aws

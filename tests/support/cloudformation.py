@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -75,7 +74,6 @@ class ResponseBucket:
         self.hang_for = 0.0
         self.fail_with: type[Exception] = ConnectionResetError
         """What a failing PUT raises (an OSError, or e.g. http.client.BadStatusLine)."""
-        self.arrived = threading.Event()
 
     @property
     def last(self) -> dict[str, Any]:
@@ -101,7 +99,6 @@ class _Connection:
             self.bucket.fail_next -= 1
             raise self.bucket.fail_with("connection reset by peer")
         self.bucket.puts.append(Put(self.host, path, headers, json.loads(body), body))
-        self.bucket.arrived.set()
         self.status = 200
 
     def getresponse(self) -> _Connection:
@@ -115,7 +112,7 @@ class _Connection:
 def response_bucket() -> Iterator[ResponseBucket]:
     """Catch the provider's response PUTs for the duration of the block."""
     bucket = ResponseBucket()
-    with mock.patch("domain_provider.cfn.HTTPSConnection", bucket.connection):
+    with mock.patch("domain_provider.response.HTTPSConnection", bucket.connection):
         yield bucket
 
 

@@ -1,0 +1,82 @@
+"""The ledger table in moto's own DynamoDB backend, and items in the provider's format.
+
+`create_ledger_table` makes the table with the template's key schema; `put_ledger_item` writes one
+domain's item as the provider does (see `domain_provider.ledger`); `manage` leaves a domain of the
+Customer Profiles double and its item as the provider would have.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from domain_provider.models import SETTINGS, parse_properties, setting
+
+LEDGER_TABLE = "customer-profiles-domain-ledger"
+STACK_ID = (
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/crm-profiles/"
+    "5b6a1c10-8f3e-11ef-9d2a-0a1b2c3d4e5f"
+)
+LOGICAL_ID = "DomainSettings"
+
+
+def create_ledger_table(client: Any, name: str = LEDGER_TABLE) -> str:
+    """The ledger table (partition key `DomainName`, on demand); its name."""
+    client.create_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "DomainName", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "DomainName", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
+
+
+def ledger_item(
+    domain_name: str,
+    properties: dict[str, Any] | str | None = None,
+    *,
+    stack_id: str = STACK_ID,
+    logical_id: str = LOGICAL_ID,
+    found: dict[str, Any] | None = None,
+    found_tags: dict[str, str | None] | None = None,
+) -> dict[str, Any]:
+    """An item in the low-level format. `properties`: raw ResourceProperties (validated and
+    stored as the provider stores them), a string stored as it is, or None for no Properties."""
+    item: dict[str, Any] = {
+        "DomainName": {"S": domain_name},
+        "Owner": {"M": {"StackId": {"S": stack_id}, "LogicalResourceId": {"S": logical_id}}},
+        "Found": {"S": json.dumps(found or {})},
+    }
+    for key, value in (found_tags or {}).items():
+        item[f"FoundTag:{key}"] = {"NULL": True} if value is None else {"S": value}
+    if isinstance(properties, dict):
+        validated = parse_properties(properties).model_dump(mode="json", exclude_none=True)
+        item["Properties"] = {"S": json.dumps(validated)}
+    elif isinstance(properties, str):
+        item["Properties"] = {"S": properties}
+    return item
+
+
+def put_ledger_item(client: Any, item: dict[str, Any], table: str = LEDGER_TABLE) -> None:
+    """Write `item` (from `ledger_item`) into the table."""
+    client.put_item(TableName=table, Item=item)
+
+
+def manage(
+    double: Any,
+    client: Any,
+    raw: dict[str, Any],
+    stack_id: str = STACK_ID,
+    logical_id: str = LOGICAL_ID,
+) -> None:
+    """Configure the double's domain as the provider would for `raw` (ResourceProperties), write
+    its ledger item (owned by `stack_id`, `logical_id`), and forget those calls."""
+    properties = parse_properties(raw)
+    settings = {name: setting(properties, name) for name in SETTINGS}
+    request = {name: value for name, value in settings.items() if value is not None}
+    tags = {"Tags": properties.Tags} if properties.Tags else {}
+    double.handle("UpdateDomain", {"DomainName": properties.DomainName, **request, **tags})
+    put_ledger_item(
+        client, ledger_item(properties.DomainName, raw, stack_id=stack_id, logical_id=logical_id)
+    )
+    double.calls.clear()

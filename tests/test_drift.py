@@ -1,0 +1,469 @@
+"""Drift: the command and the scheduled check, against the Customer Profiles double and moto's
+DynamoDB (the ledger), never a write."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+
+from domain_provider.aws import dynamodb_client
+from domain_provider.drift import is_scheduled_event, main
+from domain_provider.handler import handler
+from domain_provider.ledger import LEDGER_TABLE_ENV, Ledger
+from domain_provider.models import parse_properties, setting
+from tests.doubles.customer_profiles import MODEL, CustomerProfilesBackend
+from tests.support.cloudformation import LambdaContext, load_event
+from tests.support.ledger import (
+    LEDGER_TABLE,
+    LOGICAL_ID,
+    STACK_ID,
+    create_ledger_table,
+    ledger_item,
+    manage,
+    put_ledger_item,
+)
+from tests.support.logs import parse_json_logs
+
+CREATE = load_event("create.json")["ResourceProperties"]
+DOMAIN = CREATE["DomainName"]
+OTHER = "crm-profiles-eu"
+RULES = [{"Rule": ["EmailAddress"]}, {"Rule": ["FirstName", "LastName", "Address.City"]}]
+
+
+@pytest.fixture
+def ledger(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The ledger table in moto's DynamoDB, named in the environment; the container's client."""
+    dynamodb_client.cache_clear()
+    client = dynamodb_client()
+    create_ledger_table(client)
+    monkeypatch.setenv(LEDGER_TABLE_ENV, LEDGER_TABLE)
+    yield client
+    dynamodb_client.cache_clear()
+
+
+def arn(name: str) -> str:
+    return f"arn:aws:profile:us-east-1:123456789012:domains/{name}"
+
+
+def report(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    """Run the command with --json: its exit status and its report."""
+    status = main([*args, "--json"])
+    return status, json.loads(capsys.readouterr().out)
+
+
+def test_a_domain_that_holds_its_properties_is_in_sync(profiles, ledger, capsys):
+    manage(profiles, ledger, CREATE)
+
+    status, found = report(capsys)
+
+    assert status == 0
+    assert [(d["domain"], d["status"], d["differences"]) for d in found["domains"]] == [
+        (DOMAIN, "IN_SYNC", [])
+    ]
+    assert profiles.operations() == ["GetDomain"]
+
+
+def console(operation: str, request: dict[str, Any]) -> Callable[[CustomerProfilesBackend], None]:
+    """Someone changes the domain outside the stack (their call is not recorded as ours)."""
+
+    def change(double: CustomerProfilesBackend) -> None:
+        double.handle(operation, request)
+        double.calls.pop()
+
+    return change
+
+
+def update(**settings: Any) -> Callable[[CustomerProfilesBackend], None]:
+    return console("UpdateDomain", {"DomainName": DOMAIN, **settings})
+
+
+def tag(**tags: str) -> Callable[[CustomerProfilesBackend], None]:
+    return console("TagResource", {"resourceArn": arn(DOMAIN), "tags": tags})
+
+
+def untag(*keys: str) -> Callable[[CustomerProfilesBackend], None]:
+    return console("UntagResource", {"resourceArn": arn(DOMAIN), "tagKeys": list(keys)})
+
+
+RBM = setting(parse_properties(CREATE), "RuleBasedMatching")
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "expected", "live"),
+    [
+        pytest.param(
+            update(DefaultExpirationDays=30), "DefaultExpirationDays", 366, 30, id="changed-scalar"
+        ),
+        pytest.param(
+            update(DeadLetterQueueUrl=""),
+            "DeadLetterQueueUrl",
+            CREATE["DeadLetterQueueUrl"],
+            None,
+            id="cleared-key",
+        ),
+        pytest.param(
+            update(DataStore={"Enabled": False}),
+            "DataStore.Enabled",
+            True,
+            False,
+            id="disabled-toggle",
+        ),
+        pytest.param(
+            update(RuleBasedMatching={**RBM, "MatchingRules": RBM["MatchingRules"][::-1]}),
+            "RuleBasedMatching.MatchingRules",
+            RBM["MatchingRules"],
+            RBM["MatchingRules"][::-1],
+            id="reordered-matching-rules",
+        ),
+        pytest.param(
+            tag(team="someone-else"), "Tags.team", "crm", "someone-else", id="tag-changed"
+        ),
+        pytest.param(untag("cost-center"), "Tags.cost-center", "1234", None, id="tag-removed"),
+    ],
+)
+def test_each_kind_of_drift_is_reported_with_both_values(
+    profiles, ledger, capsys, change, path, expected, live
+):
+    manage(profiles, ledger, CREATE)
+    change(profiles)
+
+    status, found = report(capsys)
+
+    assert status == 1
+    (domain,) = found["domains"]
+    assert domain["status"] == "MODIFIED"
+    assert (domain["stack_id"], domain["logical_resource_id"]) == (STACK_ID, LOGICAL_ID)
+    assert domain["differences"] == [{"path": path, "expected": expected, "live": live}]
+    assert found["DriftedDomains"] == found["DriftedProperties"] == 1
+
+
+def test_a_managed_domain_that_no_longer_exists_is_drift(profiles, ledger, capsys):
+    manage(profiles, ledger, CREATE)
+    console("DeleteDomain", {"DomainName": DOMAIN})(profiles)
+
+    status, found = report(capsys)
+
+    assert status == 1
+    (domain,) = found["domains"]
+    assert (domain["status"], domain["reason"]) == ("DELETED", "the domain no longer exists")
+    assert found["DriftedDomains"] == 1
+
+
+def test_an_item_without_properties_cannot_be_checked_and_says_why(profiles, ledger, capsys):
+    put_ledger_item(ledger, ledger_item(DOMAIN, properties=None))
+
+    status, found = report(capsys)
+
+    assert status == 2
+    (domain,) = found["domains"]
+    assert (domain["status"], domain["reason"]) == (
+        "NOT_CHECKED",
+        "the ledger item has no properties",
+    )
+    assert profiles.operations() == []
+
+
+def test_properties_that_no_longer_validate_are_named_in_the_reason(profiles, ledger, capsys):
+    put_ledger_item(ledger, ledger_item(DOMAIN, json.dumps({"DomainName": DOMAIN, "Bogus": 1})))
+
+    status, found = report(capsys)
+
+    assert status == 2
+    assert found["domains"][0]["reason"].startswith(
+        "the ledger item's properties do not validate: Bogus"
+    )
+
+
+def test_drift_wins_over_a_domain_that_could_not_be_checked(profiles, ledger, capsys):
+    manage(profiles, ledger, CREATE)
+    update(DefaultExpirationDays=30)(profiles)
+    put_ledger_item(ledger, ledger_item(OTHER, properties=None))
+
+    status, found = report(capsys)
+
+    assert status == 1
+    assert sorted(d["status"] for d in found["domains"]) == ["MODIFIED", "NOT_CHECKED"]
+    assert found["UncheckedDomains"] == 1
+
+
+def test_named_domains_are_the_only_ones_read(profiles, ledger, capsys):
+    manage(profiles, ledger, CREATE)
+    manage(profiles, ledger, {"DomainName": OTHER, "DefaultExpirationDays": "30"})
+    update(DefaultExpirationDays=30)(profiles)
+
+    status, found = report(capsys, OTHER)
+
+    assert status == 0
+    assert [d["domain"] for d in found["domains"]] == [OTHER]
+    assert profiles.calls == [("GetDomain", {"DomainName": OTHER})]
+
+
+def test_a_named_domain_missing_from_the_ledger_cannot_be_checked(profiles, ledger, capsys):
+    status, found = report(capsys, "someone-elses")
+
+    assert status == 2
+    assert found["domains"][0]["reason"] == (
+        f"not in the ledger table {LEDGER_TABLE!r}: no resource manages it"
+    )
+
+
+def test_a_refused_get_domain_is_not_checked_with_the_permission_to_grant(profiles, ledger, capsys):
+    manage(profiles, ledger, CREATE)
+    profiles.fail("GetDomain", "AccessDeniedException")
+
+    status, found = report(capsys)
+
+    assert status == 2
+    assert found["domains"][0]["reason"].startswith(
+        f"Access denied: the provider's role needs profile:GetDomain on {arn(DOMAIN)}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        pytest.param(
+            ["--table", "missing"],
+            "the ledger table 'missing' does not exist; pass --table or set LEDGER_TABLE_NAME",
+            id="table-missing",
+        ),
+        pytest.param(
+            ["--table", ""],
+            "no ledger table: pass --table or set LEDGER_TABLE_NAME",
+            id="no-table",
+        ),
+    ],
+)
+def test_a_ledger_that_cannot_be_read_exits_2_with_the_reason(
+    profiles, ledger, capsys, args, reason
+):
+    status, found = report(capsys, *args)
+
+    assert (status, found["error"], found["domains"]) == (2, reason, [])
+
+
+def test_the_table_names_domain_owner_path_and_both_values(profiles, ledger, capsys):
+    manage(profiles, ledger, CREATE)
+    update(DefaultExpirationDays=30)(profiles)
+    put_ledger_item(ledger, ledger_item(OTHER, properties=None))
+
+    status = main([])
+    lines = capsys.readouterr().out.splitlines()
+
+    assert status == 1
+    assert lines[0].split() == ["DOMAIN", "STACK", "LOGICAL", "ID", "PATH", "EXPECTED", "LIVE"]
+    assert lines[1].split() == [
+        DOMAIN,
+        "crm-profiles",
+        LOGICAL_ID,
+        "DefaultExpirationDays",
+        "366",
+        "30",
+    ]
+    assert lines[2:] == [
+        f"Not checked: {OTHER}: the ledger item has no properties",
+        f"2 domain(s) in ledger table {LEDGER_TABLE!r}: 1 drifted (1 properties), 0 in sync, "
+        "1 not checked",
+    ]
+
+
+# The ledger's read side --------------------------------------------------------------------------
+
+
+def test_ledger_items_decode_owner_found_tags_and_properties(ledger):
+    found = {"DefaultExpirationDays": 365}
+    item = ledger_item(DOMAIN, CREATE, found=found, found_tags={"team": "old", "cost-center": None})
+    put_ledger_item(ledger, item)
+    put_ledger_item(ledger, ledger_item(OTHER))
+    book = Ledger(ledger, LEDGER_TABLE)
+
+    items = {each.domain_name: each for each in book.items()}
+
+    managed = items[DOMAIN]
+    assert (managed.owner_stack_id, managed.owner_logical_resource_id) == (STACK_ID, LOGICAL_ID)
+    assert managed.found == found
+    assert managed.found_tags == {"team": "old", "cost-center": None}
+    assert managed.properties == parse_properties(CREATE)
+    assert (items[OTHER].properties, items[OTHER].unreadable) == (
+        None,
+        "the ledger item has no properties",
+    )
+    assert book.get(DOMAIN) == managed
+    assert book.get("never-managed") is None
+
+
+def test_ledger_items_reads_every_page_of_the_scan(ledger):
+    big = {"Note": "x" * 300_000}  # DynamoDB answers a Scan in pages of at most 1 MB
+    names = [f"domain-{index}" for index in range(5)]
+    for name in names:
+        put_ledger_item(ledger, ledger_item(name, found=big))
+
+    assert sorted(item.domain_name for item in Ledger(ledger, LEDGER_TABLE).items()) == names
+
+
+# The scheduled check ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scheduled() -> dict[str, Any]:
+    """EventBridge's scheduled event, as the template's rule sends it."""
+    return load_event("scheduled-drift-check.json")
+
+
+def emf_lines(out: str) -> list[dict[str, Any]]:
+    """The CloudWatch embedded-metric-format documents printed to stdout."""
+    documents = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return [document for document in documents if "_aws" in document]
+
+
+def metric_values(emf: dict[str, Any]) -> dict[str, float]:
+    """Each metric's value in one EMF document (Powertools writes each as a one-item list)."""
+    names = [m["Name"] for m in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+    return {name: sum(emf[name]) for name in names}
+
+
+def test_the_sample_schedule_event_is_eventbridges_and_not_cloudformations(scheduled):
+    assert EventBridgeModel.model_validate(scheduled).detail_type == "Scheduled Event"
+    assert is_scheduled_event(scheduled)
+    assert not any(is_scheduled_event(load_event(name)) for name in ("create.json", "delete.json"))
+
+
+def test_the_scheduled_check_logs_each_drifted_property_and_publishes_the_metrics(
+    profiles, ledger, capsys, json_logs, scheduled
+):
+    manage(profiles, ledger, CREATE)
+    update(DefaultExpirationDays=30, DataStore={"Enabled": False})(profiles)
+    put_ledger_item(ledger, ledger_item(OTHER, properties=None))
+
+    handler(scheduled, LambdaContext())
+
+    (emf,) = emf_lines(capsys.readouterr().out)
+    (directive,) = emf["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "CustomerProfilesDomainProvider"
+    assert directive["Dimensions"] == [["service"]]
+    assert [(m["Name"], m["Unit"]) for m in directive["Metrics"]] == [
+        ("DriftedDomains", "Count"),
+        ("DriftedProperties", "Count"),
+        ("UncheckedDomains", "Count"),
+    ]
+    assert metric_values(emf) == {
+        "DriftedDomains": 1,
+        "DriftedProperties": 2,
+        "UncheckedDomains": 1,
+    }
+    assert emf["service"] == "customer-profiles-domain"
+    logs = parse_json_logs(json_logs)
+    drift = [
+        (line["domain"], line["path"], line["expected"], line["live"])
+        for line in logs
+        if line["message"] == "Drift"
+    ]
+    assert drift == [
+        (DOMAIN, "DefaultExpirationDays", 366, 30),
+        (DOMAIN, "DataStore.Enabled", True, False),
+    ]
+    assert {line["correlation_id"] for line in logs} == {scheduled["id"]}
+    assert profiles.operations() == ["GetDomain"]
+
+
+def test_the_metrics_namespace_follows_the_environment(
+    profiles, ledger, capsys, monkeypatch, scheduled
+):
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Team/Drift")
+
+    handler(scheduled, LambdaContext())
+
+    (emf,) = emf_lines(capsys.readouterr().out)
+    assert emf["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Team/Drift"
+    assert set(metric_values(emf).values()) == {0}
+
+
+def test_a_ledger_that_cannot_be_read_fails_the_scheduled_invocation(
+    profiles, ledger, capsys, json_logs, monkeypatch, scheduled
+):
+    monkeypatch.setenv(LEDGER_TABLE_ENV, "missing")
+
+    with pytest.raises(Exception, match="ResourceNotFoundException"):
+        handler(scheduled, LambdaContext())
+
+    (failure,) = [line for line in parse_json_logs(json_logs) if line["level"] == "ERROR"]
+    assert failure["reason"].startswith("the ledger table 'missing' does not exist")
+    assert emf_lines(capsys.readouterr().out) == []
+
+
+# Never a write ----------------------------------------------------------------------------------
+
+READS = ("Get", "List", "Search", "Describe", "Detect")
+DYNAMODB_READS = {"Scan", "GetItem", "Query", "BatchGetItem", "DescribeTable"}
+
+
+@pytest.fixture
+def writes_refused(profiles, ledger) -> Iterator[list[str]]:
+    """Every write refused, by Customer Profiles and by DynamoDB; the writes attempted."""
+    attempted: list[str] = []
+
+    def refuse(model: Any, **_: Any) -> None:
+        if model.name not in DYNAMODB_READS:
+            attempted.append(model.name)
+            raise PermissionError(f"dynamodb:{model.name} refused")
+
+    manage(profiles, ledger, CREATE)
+    update(DefaultExpirationDays=30)(profiles)
+    for operation in MODEL.operation_names:
+        if not operation.startswith(READS):
+            profiles.fail(operation, "AccessDeniedException", times=1000)
+    ledger.meta.events.register("before-call.dynamodb", refuse)
+    yield attempted
+    ledger.meta.events.unregister("before-call.dynamodb", refuse)
+
+
+def test_the_command_only_reads(profiles, writes_refused, capsys):
+    status, found = report(capsys)
+
+    assert status == 1
+    assert found["DriftedProperties"] == 1
+    assert profiles.operations() == ["GetDomain"]
+    assert writes_refused == []
+
+
+def test_the_scheduled_check_only_reads(profiles, writes_refused, capsys, scheduled):
+    handler(scheduled, LambdaContext())
+
+    (emf,) = emf_lines(capsys.readouterr().out)
+    assert metric_values(emf)["DriftedDomains"] == 1
+    assert profiles.operations() == ["GetDomain"]
+    assert writes_refused == []
+
+
+def test_make_drift_reports_the_seeded_drift_with_no_aws_account():
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    run = subprocess.run(
+        [sys.executable, "-m", "tests.local.drift"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stderr
+    rows = [line.split()[:4] for line in run.stdout.splitlines()[1:5]]
+    assert rows == [
+        ["crm-profiles", "crm-profiles", "DomainSettings", "DeadLetterQueueUrl"],
+        ["crm-profiles", "crm-profiles", "DomainSettings", "Matching.AutoMerging.Enabled"],
+        ["crm-profiles", "crm-profiles", "DomainSettings", "Tags.team"],
+        ["crm-profiles-old", "crm-legacy", "Old", "(the"],
+    ]
+    assert "In sync: crm-profiles-eu" in run.stdout
+    assert "Exit status 1" in run.stderr
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert f"```text\n{run.stdout}```" in readme, "README's example report is make drift's"
