@@ -4,13 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run invoke drift test lint types unit clean
+# The template's runtime, CPython 3.13: the hermetic tests run on it too. Found as .ci/package.py
+# finds the one that compiles the artifact's bytecode (python3.13 on PATH, or pyenv's).
+PYTHON313 ?= $(shell $(PYTHON) .ci/package.py --find-python --python-version 3.13)
+VENV313 := .venv-313
+STAMP313 := $(VENV313)/.installed-stamp
+
+.PHONY: run invoke drift test lint types unit unit-hermetic unit-hermetic-313 clean
+
+# $(call venv,PYTHON,DIR): DIR becomes a venv of PYTHON with the runtime and dev dependencies.
+define venv
+	$(1) -m venv $(2)
+	$(2)/bin/python -m pip install -q --upgrade "pip>=25.1"
+	$(2)/bin/python -m pip install -q -r provider/requirements.txt --group dev
+	touch $(2)/.installed-stamp
+endef
 
 $(STAMP): pyproject.toml provider/requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install -q -r provider/requirements.txt --group dev
-	touch $@
+	$(call venv,$(PYTHON),$(VENV))
+
+$(STAMP313): pyproject.toml provider/requirements.txt
+	$(call venv,$(PYTHON313),$(VENV313))
 
 ## Play a stack's life (Create -> Update -> replacement -> Delete) against the local double.
 run: $(STAMP)
@@ -34,13 +48,20 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-## The hermetic tests (plain `pytest`), then the marked ones: PyPI downloads, tools venv, slow.
-unit: $(STAMP) $(TOOLS_STAMP)
-	$(BIN)/pytest
+## The hermetic tests (plain `pytest`) on Python 3.11 and on 3.13, the runtime's, side by side
+## (they mostly wait); then the marked ones on 3.11: PyPI downloads, tools venv, slow.
+unit: $(STAMP) $(STAMP313) $(TOOLS_STAMP)
+	$(MAKE) --no-print-directory -j2 --output-sync=target unit-hermetic unit-hermetic-313
 	$(BIN)/pytest -m "network or tools or slow"
 
+unit-hermetic: $(STAMP)
+	$(BIN)/pytest
+
+unit-hermetic-313: $(STAMP313)
+	$(VENV313)/bin/pytest
+
 clean:
-	rm -rf $(VENV) $(TOOLS_VENV) .aws-sam build
+	rm -rf $(VENV) $(VENV313) $(TOOLS_VENV) .aws-sam build
 
 # --- Deploy and packaging (issues 3 and 8)
 # Template tools live in their own venv: checkov pins packaging<24, which pytest 9 (dev group)
@@ -83,7 +104,8 @@ tools: $(TOOLS_STAMP) $(SAM_STAMP)
 # The marked tests need both venvs.
 unit: $(TOOLS_STAMP) $(SAM_STAMP)
 
-## Build the arm64/Python 3.13 artifact into .aws-sam/build (no Docker, no sam build); then `sam deploy`.
+## Build the arm64/Python 3.13 artifact with its bytecode into .aws-sam/build (no Docker; needs a
+## CPython 3.13: python3.13 on PATH or pyenv's); then `sam deploy`. `sam build` runs the same script.
 package: $(STAMP)
 	$(BIN)/python .ci/package.py
 
@@ -106,6 +128,7 @@ schema: $(STAMP)
 
 # --- Reliability and speed (issue 5)
 .PHONY: bench
-## Measure cold start, handler time, AWS calls, Delete sleep, memory and artifact size (docs/benchmarks.md).
+## Measure cold start on 3.13 (with and without bytecode, against a plain crhelper handler), handler
+## time, AWS calls, Delete sleep, memory and artifact size (docs/benchmarks.md).
 bench: $(STAMP)
 	$(BIN)/python .ci/bench.py

@@ -1,12 +1,14 @@
 """`make bench`: how lean the provider is, measured side by side in one run, as ratios.
 
-- cold start: importing the handler (and creating its client) vs the floor every crhelper
-  provider pays (`import boto3, crhelper` + a customer-profiles client); fresh subprocesses;
+- cold start on CPython 3.13 (the runtime's), from the artifact package.py builds (its
+  x86_64 twin, which this machine can run), with and without its bytecode: a fresh process
+  imports the handler and answers a first Create, against a plain crhelper handler doing the
+  same from the same dependencies; paired runs, medians of the per-pair ratios;
 - handler time per Create / Update / Delete against the local double (a warm container);
 - AWS calls per event against the contract's minimum;
 - artificial sleep per Delete, this provider vs crhelper's default configuration;
 - peak memory (max RSS) of one container process that handles Create, Update and Delete;
-- the deployment artifact's size.
+- the deployment artifact's size, with and without bytecode.
 
 Prints a Markdown table; docs/benchmarks.md records a run and explains the numbers.
 """
@@ -18,14 +20,20 @@ import copy
 import json
 import logging
 import os
+import platform
+import runpy
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "provider"), str(ROOT)]
@@ -43,42 +51,264 @@ ENV = {
 os.environ.update(ENV)
 
 FLOOR = "import boto3, crhelper; boto3.client('customer-profiles')"
-PROVIDER = (
-    "import domain_provider.handler; "
-    "from domain_provider.aws import customer_profiles_client; customer_profiles_client()"
-)
-TIMED = "import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)"
 # Peak RSS in KiB from /proc (VmHWM): ru_maxrss would carry over the forking parent's peak,
 # since Linux keeps it across fork and exec, and this parent holds moto.
 PEAK_RSS = (
     "next(int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmHWM'))"
 )
 MAX_RSS = f"print({PEAK_RSS})"
+PACKAGE = runpy.run_path(str(ROOT / ".ci" / "package.py"))
+RUNTIME_PYTHON = "3.13"
+
+# The reference: a plain crhelper handler, as crhelper's README shows one, that sends the same
+# one UpdateDomain request for a Create as the provider (the bench checks they are equal), so
+# the double's time to answer is the same for both.
+NAIVE_HANDLER = """
+import boto3
+from crhelper import CfnResource
+
+helper = CfnResource()
+client = boto3.client("customer-profiles")
+
+
+def typed(value):
+    if isinstance(value, dict):
+        return {key: typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [typed(item) for item in value]
+    if value in ("true", "false"):
+        return value == "true"
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+
+
+@helper.create
+@helper.update
+def apply(event, context):
+    properties = dict(event["ResourceProperties"])
+    del properties["ServiceToken"], properties["ServiceTimeout"]
+    tags = {tag["Key"]: tag["Value"] for tag in properties.pop("Tags", [])}
+    client.update_domain(**typed(properties), Tags=tags)
+    return properties["DomainName"]
+
+
+@helper.delete
+def delete(event, context):
+    pass
+
+
+def handler(event, context):
+    helper(event, context)
+"""
+# One cold container: argv = sys.path entries (os.pathsep-joined), handler module, event JSON.
+# Prints the seconds from the first import to the handler imported, and to its first answer
+# PUT. Before the clock starts, http.client (which both import anyway) is made to PUT over
+# plain HTTP to the bench's local receiver; crhelper passes an SSL context, dropped here.
+COLD_CONTAINER = """
+import http.client, json, os, sys, time
+
+class PlainConnection(http.client.HTTPConnection):
+    def __init__(self, host, context=None, **kwargs):
+        super().__init__(host, **kwargs)
+
+http.client.HTTPSConnection = PlainConnection
+
+class Context:
+    function_name = "customer-profiles-domain-provider"
+    memory_limit_in_mb = 512
+    aws_request_id = "00000000-0000-4000-8000-000000000000"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:" + function_name
+    log_group_name = "/aws/lambda/" + function_name
+    log_stream_name = "cold"
+    deadline = time.monotonic() + 120
+
+    def get_remaining_time_in_millis(self):
+        return int((self.deadline - time.monotonic()) * 1000)
+
+sys.path[:0] = sys.argv[1].split(os.pathsep)
+event = json.loads(sys.argv[3])
+started = time.perf_counter()
+module = __import__(sys.argv[2], fromlist=["handler"])
+imported = time.perf_counter()
+module.handler(event, Context())
+answered = time.perf_counter()
+print(imported - started, answered - started)
+"""
+
+
+def package(args: list[str]) -> None:
+    """Run .ci/package.py; its pip output only if it fails."""
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, str(ROOT / ".ci" / "package.py"), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode:
+        raise SystemExit(f"package.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
 def median_ms(values: list[float]) -> float:
     return statistics.median(values) * 1000
 
 
-def cold_start(runs: int) -> dict[str, float]:
-    """Median in-process import time of each, in alternating fresh interpreters."""
-    times: dict[str, list[float]] = {"floor": [], "provider": [], "provider_import_only": []}
-    codes = {
-        "floor": FLOOR,
-        "provider": PROVIDER,
-        "provider_import_only": "import domain_provider.handler",
+class ResponseReceiver(BaseHTTPRequestHandler):
+    """Stands in for the pre-signed S3 URL: records the Status of each answer PUT."""
+
+    statuses: ClassVar[list[str]] = []
+
+    def do_PUT(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        self.statuses.append(body["Status"])
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def local_endpoints() -> Iterator[tuple[str, str, Any]]:
+    """Customer Profiles (moto's server with the double; domain crm-profiles exists) and a
+    response receiver, both on localhost: their URLs, and the double's backend."""
+    from moto import mock_aws
+    from moto.server import ThreadedMotoServer
+
+    from tests.doubles.customer_profiles import backend
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log lines in the table
+    with mock_aws():
+        profiles = backend()
+        profiles.handle("CreateDomain", {"DomainName": "crm-profiles", "DefaultExpirationDays": 9})
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        receiver = ThreadingHTTPServer(("127.0.0.1", 0), ResponseReceiver)
+        threading.Thread(target=receiver.serve_forever, daemon=True).start()
+        try:
+            yield (
+                "http://{}:{}".format(*server.get_host_and_port()),
+                f"https://127.0.0.1:{receiver.server_address[1]}/response?X-Amz-Signature=bench",
+                profiles,
+            )
+        finally:
+            receiver.shutdown()
+            server.stop()
+
+
+def build_variants(work: Path, python: str) -> dict[str, list[Path]]:
+    """The sys.path of each variant: the artifact for this machine's CPU (CPython 3.13 wheels),
+    with and without bytecode, and the plain crhelper handler in front of each."""
+    package(
+        [
+            *("--out", str(work / "bytecode")),
+            *("--platform", f"manylinux2014_{platform.machine()}"),
+            *("--python-version", RUNTIME_PYTHON, "--python", python),
+        ]
+    )
+    tree = work / "bytecode" / PACKAGE["FUNCTION_ID"]
+    source_only = work / "source" / PACKAGE["FUNCTION_ID"]
+    shutil.copytree(tree, source_only, ignore=shutil.ignore_patterns("__pycache__"))
+    naive = {name: work / f"naive-{name}" for name in ("bytecode", "source")}
+    for folder in naive.values():
+        folder.mkdir()
+        (folder / "naive_handler.py").write_text(NAIVE_HANDLER)
+    PACKAGE["compile_bytecode"](naive["bytecode"], python, RUNTIME_PYTHON)
+    return {
+        "provider/bytecode": [tree],
+        "provider/source": [source_only],
+        "naive/bytecode": [naive["bytecode"], tree],
+        "naive/source": [naive["source"], source_only],
     }
-    for _ in range(runs):
-        for name, code in codes.items():
-            out = subprocess.run(  # noqa: S603 - fixed argv
-                [sys.executable, "-c", TIMED.format(code=code)],
-                env={**os.environ},
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            times[name].append(float(out))
-    return {name: median_ms(values) for name, values in times.items()}
+
+
+def cold_start(runs: int) -> dict[str, Any]:
+    """Medians over `runs` rounds (after one uncounted); each round runs the four variants
+    (provider or plain crhelper handler, with or without bytecode) once each, in a rotating
+    order, each in a fresh CPython 3.13 process (-S: nothing but the artifact on sys.path; no
+    bytecode written). Both handlers must send the double the same request."""
+    python = PACKAGE["find_python"](RUNTIME_PYTHON)
+    modules = {"provider": "domain_provider.handler", "naive": "naive_handler"}
+    event = json.loads((ROOT / "events" / "create.json").read_text())
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        local_endpoints() as (
+            endpoint,
+            response_url,
+            profiles,
+        ),
+    ):
+        paths = build_variants(Path(tmp), python)
+        event["ResponseURL"] = response_url
+        env = {
+            **{key: os.environ[key] for key in ENV if key.startswith("AWS_")},
+            "PATH": os.environ.get("PATH", ""),
+            "AWS_ENDPOINT_URL_CUSTOMER_PROFILES": endpoint,
+            "AWS_RETRY_MODE": "standard",  # as template.yaml sets them
+            "AWS_MAX_ATTEMPTS": "5",
+            "POWERTOOLS_SERVICE_NAME": "customer-profiles-domain-provider",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            "PYTHONDONTWRITEBYTECODE": "1",  # /var/task is read-only
+        }
+        variants = list(paths)
+        answer: dict[str, list[float]] = {variant: [] for variant in variants}
+        imports: dict[str, list[float]] = {variant: [] for variant in variants}
+        requests: dict[str, list[Any]] = {}
+        for round_ in range(-1, runs):  # round -1 warms moto's server up, and is not counted
+            order = variants[round_ % len(variants) :] + variants[: round_ % len(variants)]
+            for variant in order:
+                path = os.pathsep.join(str(folder) for folder in paths[variant])
+                before, calls_before = len(ResponseReceiver.statuses), len(profiles.calls)
+                out = subprocess.run(  # noqa: S603 - fixed argv
+                    [
+                        python,
+                        "-S",
+                        "-c",
+                        COLD_CONTAINER,
+                        path,
+                        modules[variant.split("/")[0]],
+                        json.dumps(event),
+                    ],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+                assert ResponseReceiver.statuses[before:] == ["SUCCESS"], (variant, out[-2000:])
+                requests.setdefault(variant.split("/")[0], profiles.calls[calls_before:])
+                if round_ < 0:
+                    continue
+                imported, answered = map(float, out.strip().splitlines()[-1].split())
+                imports[variant].append(imported)
+                answer[variant].append(answered)
+        assert not list(Path(tmp).rglob("source/**/__pycache__")), "bytecode was written"
+        assert requests["provider"] == requests["naive"], requests
+
+    def ratio(times: dict[str, list[float]], a: str, b: str) -> float:
+        """Median of the per-round ratios a / b (each round's two ran back to back)."""
+        return statistics.median(x / y for x, y in zip(times[a], times[b], strict=True))
+
+    return {
+        "python": python,
+        "answer_ms": {variant: median_ms(answer[variant]) for variant in variants},
+        "import_ms": {variant: median_ms(imports[variant]) for variant in variants},
+        "answer_ratio": {
+            "bytecode": ratio(answer, "provider/bytecode", "naive/bytecode"),
+            "source": ratio(answer, "provider/source", "naive/source"),
+            "gain": ratio(answer, "provider/source", "provider/bytecode"),
+        },
+        "import_ratio": {
+            "bytecode": ratio(imports, "provider/bytecode", "naive/bytecode"),
+            "source": ratio(imports, "provider/source", "naive/source"),
+        },
+    }
 
 
 def lifecycle(runs: int) -> dict[str, Any]:
@@ -199,55 +429,44 @@ def peak_memory() -> dict[str, float]:
     }
 
 
-def artifact_size() -> dict[str, Any]:
-    """The built zip if `make package` made one; else a `pip install --target` tree of it."""
-    for folder in (ROOT / ".aws-sam" / "build", ROOT / "build"):
-        zips = sorted(folder.glob("*.zip")) if folder.is_dir() else []
-        if zips:
-            return {"what": f"{zips[0].relative_to(ROOT)} (zip)", "bytes": zips[0].stat().st_size}
+def artifact_size() -> dict[str, int]:
+    """Zipped and unzipped bytes of the Lambda artifact (arm64, CPython 3.13) as package.py
+    builds it, bytecode included, and of the same tree without its bytecode."""
     with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / "function"
-        subprocess.run(  # noqa: S603 - fixed argv
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                "--no-compile",
-                "--target",
-                str(target),
-                "-r",
-                str(ROOT / "provider" / "requirements.txt"),
-            ],
-            check=True,
-        )
-        shutil.copytree(
-            ROOT / "provider" / "domain_provider",
-            target / "domain_provider",
-            ignore=shutil.ignore_patterns("__pycache__"),
-        )
-        unpacked = sum(path.stat().st_size for path in target.rglob("*") if path.is_file())
-        zipped = Path(shutil.make_archive(str(Path(tmp) / "function"), "zip", target))
+        out = Path(tmp) / "build"
+        package(["--out", str(out)])
+        tree = out / PACKAGE["FUNCTION_ID"]
+        source_only = Path(tmp) / "source"
+        shutil.copytree(tree, source_only, ignore=shutil.ignore_patterns("__pycache__"))
         return {
-            "what": "pip install --target of provider/requirements.txt + domain_provider "
-            "(no `make package` build found)",
-            "bytes": zipped.stat().st_size,
-            "unpacked_bytes": unpacked,
+            "zip_bytecode": (out / f"{PACKAGE['FUNCTION_ID']}.zip").stat().st_size,
+            "zip_source": PACKAGE["write_zip"](source_only, Path(tmp) / "source.zip"),
+            "unzipped_bytecode": folder_bytes(tree),
+            "unzipped_source": folder_bytes(source_only),
         }
 
 
 def report(results: dict[str, Any]) -> str:
     cold, memory, sleep = results["cold_start"], results["memory"], results["delete_sleep"]
+    artifact = results["artifact"]
+    answer, imports = cold["answer_ms"], cold["import_ms"]
     lines = [
         "| Measure | Provider | Reference | Ratio | Target |",
         "|---|---|---|---|---|",
-        f"| Cold start: import handler + client (median ms) | {cold['provider']:.0f} | "
-        f"{cold['floor']:.0f} (boto3 + crhelper + client) | "
-        f"{cold['provider'] / cold['floor']:.2f}x | <= 1.25x |",
-        f"| Import of the handler module alone (median ms) | {cold['provider_import_only']:.0f} "
-        f"| {cold['floor']:.0f} | {cold['provider_import_only'] / cold['floor']:.2f}x | - |",
+        "| Cold start, CPython 3.13, with bytecode: import + first Create answered (median ms) "
+        f"| {answer['provider/bytecode']:.0f} | {answer['naive/bytecode']:.0f} (plain crhelper "
+        f"handler) | {cold['answer_ratio']['bytecode']:.2f}x | <= 1.10x |",
+        "| Cold start, CPython 3.13, without bytecode (median ms) "
+        f"| {answer['provider/source']:.0f} | {answer['naive/source']:.0f} (plain crhelper "
+        f"handler) | {cold['answer_ratio']['source']:.2f}x | - |",
+        "| Import of the handler alone, with / without bytecode (median ms) "
+        f"| {imports['provider/bytecode']:.0f} / {imports['provider/source']:.0f} "
+        f"| {imports['naive/bytecode']:.0f} / {imports['naive/source']:.0f} "
+        f"| {cold['import_ratio']['bytecode']:.2f}x / {cold['import_ratio']['source']:.2f}x "
+        "| - |",
+        "| Cold start without bytecode / with it (provider) "
+        f"| {answer['provider/source']:.0f} / {answer['provider/bytecode']:.0f} | - "
+        f"| {cold['answer_ratio']['gain']:.2f}x | - |",
     ]
     for name, case in results["lifecycle"].items():
         ratio = f"{case['calls'] / case['minimum']:.2f}x" if case["minimum"] else "-"
@@ -262,8 +481,11 @@ def report(results: dict[str, Any]) -> str:
         f"| Peak memory, Create+Update+Delete (max RSS MiB) | {memory['provider']:.0f} | "
         f"{memory['floor']:.0f} (floor) | {memory['provider'] / memory['floor']:.2f}x | "
         "fits 128 MB |",
-        f"| Deployment artifact (MiB) | {results['artifact']['bytes'] / 2**20:.1f} | "
-        f"{results['artifact']['what']} | - | - |",
+        "| Deployment artifact, arm64, zip / unzipped (MiB): with bytecode "
+        f"| {artifact['zip_bytecode'] / 2**20:.1f} / {artifact['unzipped_bytecode'] / 2**20:.1f} "
+        f"| {artifact['zip_source'] / 2**20:.1f} / {artifact['unzipped_source'] / 2**20:.1f} "
+        f"(without) | {artifact['zip_bytecode'] / artifact['zip_source']:.2f}x | "
+        "< 50 / 250 MiB |",
     ]
     return "\n".join(lines)
 

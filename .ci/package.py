@@ -6,9 +6,17 @@ Lays the result out as `sam build` does, so a plain `sam deploy` picks it up:
     <out>/<FunctionId>/            the wheels for the target platform + domain_provider
     <out>/<FunctionId>.zip         the same folder zipped (deterministic), size printed
 
+`--function-dir DIR` builds only the folder, into DIR: what `sam build` runs (provider/Makefile,
+`Metadata: BuildMethod: makefile` in template.yaml) with DIR = $ARTIFACTS_DIR.
+
 The target defaults to Lambda's: CPython 3.13 on manylinux2014 aarch64 (arm64), binary wheels
 only. `--platform`/`--python-version` build the same tree for another platform (the tests build
 one for this machine, to import it).
+
+Every module ships its bytecode, compiled by a CPython of the target version (`--python`, else
+found on PATH or under pyenv) with `--invalidation-mode unchecked-hash`: Lambda's /var/task is
+read-only, so without it each cold start compiles what it imports, and timestamp-checked
+bytecode would be judged stale against the dates a zip gives its files. `--no-bytecode` skips it.
 """
 
 from __future__ import annotations
@@ -24,10 +32,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTION_ID = "ProviderFunction"
 CODE_URI_LINE = "      CodeUri: provider/\n"
-# Never shipped: bytecode caches (Lambda compiles on import) and anything test-like; the
-# dependencies' console scripts (bin/) go too.
+# Never copied: bytecode caches (compile_bytecode writes the shipped ones after pruning) and
+# anything test-like; the dependencies' console scripts (bin/) go too.
 EXCLUDED_NAMES = ("__pycache__", "*.pyc", "tests", "test", "conftest.py")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# The function's code directory on Lambda: the source paths recorded in the bytecode (shown in
+# tracebacks) are written as Lambda sees them, so the bytecode does not depend on the build dir.
+LAMBDA_TASK_ROOT = "/var/task"
 
 
 def install_requirements(target: Path, platform: str, python_version: str) -> None:
@@ -76,6 +87,66 @@ def copy_source(target: Path, source: Path) -> None:
     )
 
 
+def cache_tag_of(interpreter: str) -> str | None:
+    """The interpreter's bytecode tag (`sys.implementation.cache_tag`, e.g. "cpython-313": the
+    name its .pyc carry); None when it does not run (e.g. an unselected pyenv shim)."""
+    try:
+        result = subprocess.run(  # noqa: S603 - the interpreter is ours to run
+            [interpreter, "-c", "import sys; print(sys.implementation.cache_tag)"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except OSError:
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def cpython_tag(version: str) -> str:
+    return "cpython-" + version.replace(".", "")
+
+
+def find_python(version: str) -> str:
+    """A CPython `version` interpreter: this one, `python<version>` on PATH, or pyenv's."""
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [
+        sys.executable,
+        shutil.which(f"python{version}"),
+        *(str(p) for p in sorted((pyenv_root / "versions").glob(f"{version}.*/bin/python3"))),
+    ]
+    for candidate in candidates:
+        if candidate and cache_tag_of(candidate) == cpython_tag(version):
+            return candidate
+    raise SystemExit(
+        f"no CPython {version} found to compile the bytecode: put python{version} on PATH, "
+        "pass --python, or --no-bytecode"
+    )
+
+
+def check_python(python: str, version: str) -> None:
+    if cache_tag_of(python) != cpython_tag(version):
+        raise SystemExit(f"{python} is not CPython {version}: its bytecode would not load")
+
+
+def compile_bytecode(tree: Path, python: str, python_version: str) -> None:
+    """Write every module's __pycache__/*.cpython-XY.pyc, checked by nothing but its presence."""
+    check_python(python, python_version)
+    subprocess.run(  # noqa: S603 - fixed argv
+        [
+            python,
+            "-m",
+            "compileall",
+            "-q",
+            *("-j", "0"),
+            *("--invalidation-mode", "unchecked-hash"),
+            *("-s", str(tree), "-p", LAMBDA_TASK_ROOT),
+            str(tree),
+        ],
+        check=True,
+    )
+
+
 def write_zip(tree: Path, archive: Path) -> int:
     archive.unlink(missing_ok=True)
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
@@ -99,15 +170,17 @@ def write_built_template(out: Path) -> None:
     (out / "template.yaml").write_text(built)
 
 
-def build(out: Path, platform: str, python_version: str, source: Path) -> Path:
-    tree = out / FUNCTION_ID
+def build_function(
+    tree: Path, platform: str, python_version: str, source: Path, python: str | None
+) -> None:
+    """The function's folder: wheels, domain_provider, and bytecode unless `python` is None."""
     shutil.rmtree(tree, ignore_errors=True)
     tree.mkdir(parents=True)
     install_requirements(tree, platform, python_version)
     copy_source(tree, source)
     prune(tree)
-    write_built_template(out)
-    return tree
+    if python is not None:
+        compile_bytecode(tree, python, python_version)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -116,16 +189,43 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--platform", default="manylinux2014_aarch64")
     parser.add_argument("--python-version", default="3.13")
     parser.add_argument("--source", type=Path, default=ROOT / "provider" / "domain_provider")
+    parser.add_argument("--python", help="CPython of --python-version that compiles the bytecode")
+    parser.add_argument("--no-bytecode", action="store_true", help="ship sources only")
+    parser.add_argument(
+        "--function-dir",
+        type=Path,
+        help="build only the function's folder, into this directory (sam build's ARTIFACTS_DIR)",
+    )
+    parser.add_argument(
+        "--find-python",
+        action="store_true",
+        help="print the CPython --python-version that would compile the bytecode, and exit",
+    )
     args = parser.parse_args(argv)
 
+    if args.find_python:
+        print(args.python or find_python(args.python_version))
+        return
+    python = None if args.no_bytecode else args.python or find_python(args.python_version)
+    if python is not None:
+        check_python(python, args.python_version)  # before the download, not after
+    source = args.source.resolve()
+    if args.function_dir:
+        build_function(
+            args.function_dir.resolve(), args.platform, args.python_version, source, python
+        )
+        return
     out: Path = args.out.resolve()
-    tree = build(out, args.platform, args.python_version, args.source.resolve())
+    tree = out / FUNCTION_ID
+    build_function(tree, args.platform, args.python_version, source, python)
+    write_built_template(out)
     size = write_zip(tree, out / f"{FUNCTION_ID}.zip")
     unzipped = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file())
     print(
         f"{tree}: {unzipped / 2**20:.1f} MiB unzipped; "
         f"{out / f'{FUNCTION_ID}.zip'}: {size / 2**20:.1f} MiB "
-        f"({args.platform}, CPython {args.python_version})"
+        f"({args.platform}, CPython {args.python_version}, "
+        f"{'no bytecode' if python is None else 'bytecode by ' + python})"
     )
 
 

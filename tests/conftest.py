@@ -20,21 +20,36 @@ from moto import mock_aws  # noqa: E402
 
 from tests.doubles.customer_profiles import CustomerProfilesBackend, backend  # noqa: E402
 from tests.support.cloudformation import ResponseBucket, response_bucket  # noqa: E402
+from tests.support.ledger import LEDGER_TABLE, create_ledger_table  # noqa: E402
 
 
 @pytest.fixture
 def aws() -> Iterator[None]:
     """Every AWS call in the test goes to moto (Customer Profiles to the double)."""
-    from domain_provider.aws import customer_profiles_client
+    from domain_provider.aws import customer_profiles_client, dynamodb_client
 
     with mock_aws():
         customer_profiles_client.cache_clear()
+        dynamodb_client.cache_clear()
         yield
         customer_profiles_client.cache_clear()
+        dynamodb_client.cache_clear()
 
 
 @pytest.fixture
-def profiles(aws: None) -> CustomerProfilesBackend:
+def ledger(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The ledger table in moto's DynamoDB, named in the environment; the container's client."""
+    from domain_provider.aws import dynamodb_client
+    from domain_provider.ledger import LEDGER_TABLE_ENV
+
+    client = dynamodb_client()
+    create_ledger_table(client)
+    monkeypatch.setenv(LEDGER_TABLE_ENV, LEDGER_TABLE)
+    return client
+
+
+@pytest.fixture
+def profiles(ledger: Any) -> CustomerProfilesBackend:
     """The Customer Profiles double, holding the domains the sample events name."""
     double = backend()
     for name in ("crm-profiles", "crm-profiles-eu"):

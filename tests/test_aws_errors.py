@@ -62,7 +62,7 @@ def test_aws_errors_become_named_errors_with_actionable_reasons(
         Call("UpdateDomain", {"DomainName": "crm-profiles"}),
         Call("TagResource", {"resourceArn": ARN, "tags": {"a": "b"}}),
     )
-    plan = Plan("crm-profiles", "crm-profiles", "crm-profiles", ARN, calls)
+    plan = Plan("crm-profiles", "crm-profiles", "update", "crm-profiles", ARN, calls)
 
     with pytest.raises(error) as raised:
         apply(customer_profiles_client(), plan, Progress())

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
-from domain_provider.aws import dynamodb_client
 from domain_provider.drift import is_scheduled_event, main
 from domain_provider.handler import handler
 from domain_provider.ledger import LEDGER_TABLE_ENV, Ledger
@@ -25,7 +24,6 @@ from tests.support.ledger import (
     LEDGER_TABLE,
     LOGICAL_ID,
     STACK_ID,
-    create_ledger_table,
     ledger_item,
     manage,
     put_ledger_item,
@@ -36,17 +34,6 @@ CREATE = load_event("create.json")["ResourceProperties"]
 DOMAIN = CREATE["DomainName"]
 OTHER = "crm-profiles-eu"
 RULES = [{"Rule": ["EmailAddress"]}, {"Rule": ["FirstName", "LastName", "Address.City"]}]
-
-
-@pytest.fixture
-def ledger(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The ledger table in moto's DynamoDB, named in the environment; the container's client."""
-    dynamodb_client.cache_clear()
-    client = dynamodb_client()
-    create_ledger_table(client)
-    monkeypatch.setenv(LEDGER_TABLE_ENV, LEDGER_TABLE)
-    yield client
-    dynamodb_client.cache_clear()
 
 
 def arn(name: str) -> str:

@@ -80,7 +80,8 @@ def test_a_storm_of_throttling_and_5xx_on_every_call_that_fits_in_time_succeeds(
 
     assert body["Status"] == "SUCCESS", body["Reason"]
     assert (
-        profiles.operations() == ["UpdateDomain"] * 3 + ["TagResource"] * 3 + ["UntagResource"] * 3
+        profiles.operations()
+        == ["GetDomain"] + ["UpdateDomain"] * 3 + ["TagResource"] * 3 + ["UntagResource"] * 3
     )
     domain = state(profiles)
     assert domain["DefaultExpirationDays"] == 730
@@ -122,7 +123,7 @@ def test_retries_that_run_out_within_the_lambda_fail_with_the_error(profiles, cf
     assert body["Reason"].startswith("TagResource on domain 'crm-profiles' failed after 5 ")
     assert code in body["Reason"]
     assert "retry the stack operation" in body["Reason"]
-    assert profiles.operations() == ["UpdateDomain"] + ["TagResource"] * 5
+    assert profiles.operations() == ["GetDomain", "UpdateDomain"] + ["TagResource"] * 5
 
 
 # A call that would outlast the Lambda ----------------------------------------------------------
@@ -150,7 +151,7 @@ def test_no_call_is_made_once_the_timeout_answer_is_sent(profiles, cfn):
     deliver(load_event("update.json"), cfn, timeout=3.0)
 
     assert cfn.last["Reason"].startswith("Timed out: UpdateDomain + TagResource + UntagResource")
-    assert profiles.operations() == ["UpdateDomain"], "rollback may already run elsewhere"
+    assert profiles.operations() == ["GetDomain", "UpdateDomain"], "rollback may run elsewhere"
 
 
 def test_no_retry_of_the_call_in_flight_reaches_aws_once_the_timeout_answer_is_sent(profiles, cfn):
@@ -164,7 +165,7 @@ def test_no_retry_of_the_call_in_flight_reaches_aws_once_the_timeout_answer_is_s
     assert "still retrying after ThrottlingException" in cfn.last["Reason"] or (
         "a slow answer" in cfn.last["Reason"]
     )
-    assert profiles.operations() == ["UpdateDomain"], "the SDK's retry was refused"
+    assert profiles.operations() == ["GetDomain", "UpdateDomain"], "the SDK's retry was refused"
     assert state(profiles).get("Matching") is None, "nothing landed behind the FAILED answer"
 
 

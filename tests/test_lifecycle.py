@@ -8,12 +8,14 @@ from tests.support.aws import ARN, DOMAIN, state
 from tests.support.cloudformation import ResponseBucket, invoke, load_event, rollback_of
 
 
-def test_create_applies_every_setting_and_the_tags_in_one_call(profiles, cfn: ResponseBucket):
+def test_create_reads_the_domain_then_applies_what_differs_and_the_tags_in_one_call(
+    profiles, cfn: ResponseBucket
+):
     body = invoke(load_event("create.json"), cfn)
 
     assert body["Status"] == "SUCCESS", body["Reason"]
     assert body["PhysicalResourceId"] == DOMAIN
-    assert profiles.operations() == ["UpdateDomain"]
+    assert profiles.operations() == ["GetDomain", "UpdateDomain"]
     domain = state(profiles)
     assert domain["DefaultExpirationDays"] == 366
     assert domain["DefaultEncryptionKey"].startswith("arn:aws:kms:")
@@ -48,8 +50,8 @@ def test_update_applies_changes_clears_removed_settings_and_diffs_tags(profiles,
 
     assert body["Status"] == "SUCCESS", body["Reason"]
     assert body["PhysicalResourceId"] == DOMAIN
-    assert profiles.operations() == ["UpdateDomain", "TagResource", "UntagResource"]
-    sent = profiles.calls[0][1]
+    assert profiles.operations() == ["GetDomain", "UpdateDomain", "TagResource", "UntagResource"]
+    sent = profiles.calls[1][1]
     assert sent["DefaultEncryptionKey"] == ""
     assert sent["RuleBasedMatching"] == {"Enabled": False}
     assert "DeadLetterQueueUrl" not in sent, "unchanged settings are not sent again"
@@ -71,10 +73,12 @@ def test_update_leaves_alone_tags_it_never_set(profiles, cfn):
     assert state(profiles)["Tags"]["owner"] == "someone-else"
 
 
-def test_update_with_only_tag_changes_reads_the_domain_instead_of_updating(profiles, cfn):
+def test_update_with_only_tag_changes_makes_no_update_domain(profiles, cfn):
     event = load_event("update.json")
     event["OldResourceProperties"] = {**event["ResourceProperties"], "Tags": {"team": "old"}}
-    invoke(load_event("create.json"), cfn)
+    create = load_event("create.json")
+    create["ResourceProperties"] = event["OldResourceProperties"]
+    invoke(create, cfn)
     profiles.calls.clear()
 
     body = invoke(event, cfn)
@@ -89,8 +93,8 @@ def test_update_that_changes_the_domain_name_is_a_replacement(profiles, cfn):
 
     assert body["Status"] == "SUCCESS", body["Reason"]
     assert body["PhysicalResourceId"] == "crm-profiles-eu"
-    assert profiles.operations() == ["UpdateDomain"]
-    assert profiles.calls[0][1]["DomainName"] == "crm-profiles-eu"
+    assert profiles.operations() == ["GetDomain", "UpdateDomain"]
+    assert profiles.calls[1][1]["DomainName"] == "crm-profiles-eu"
     assert state(profiles, "crm-profiles-eu")["Tags"] == {"team": "customer-data", "env": "prod"}
 
 
@@ -122,22 +126,23 @@ def test_rollback_of_a_failed_replacement_touches_nothing_this_resource_never_se
 
     assert body["Status"] == "SUCCESS", body["Reason"]
     assert body["PhysicalResourceId"] == DOMAIN
-    assert profiles.operations() == ["UpdateDomain"]
-    assert profiles.calls[0][1] == {"DomainName": DOMAIN, "DefaultExpirationDays": 366}
+    assert profiles.operations() == ["GetDomain"], "the domain already holds what it names"
     domain = state(profiles)
     assert domain["Matching"] == {"Enabled": True}
     assert domain["Tags"] == {"owner": "someone-else"}
 
 
-def test_delete_resets_what_the_resource_set_in_two_calls(profiles, cfn):
+def test_delete_with_reset_clears_and_disables_what_the_resource_set(profiles, cfn):
     invoke(load_event("create.json"), cfn)
     invoke(load_event("update.json"), cfn)
     profiles.calls.clear()
+    delete = load_event("delete.json")
+    delete["ResourceProperties"]["OnDelete"] = "Reset"
 
-    body = invoke(load_event("delete.json"), cfn)
+    body = invoke(delete, cfn)
 
     assert body["Status"] == "SUCCESS", body["Reason"]
-    assert profiles.operations() == ["UpdateDomain", "UntagResource"]
+    assert profiles.operations() == ["GetDomain", "UpdateDomain", "UntagResource"]
     domain = state(profiles)
     assert domain["Matching"] == {"Enabled": False}
     assert domain["DataStore"] == {"Enabled": False}
@@ -176,19 +181,24 @@ def test_delete_of_a_domain_that_is_gone_succeeds(profiles, cfn):
     assert invoke(load_event("delete.json"), cfn)["Status"] == "SUCCESS"
 
 
-def test_delete_with_nothing_to_undo_makes_no_call(profiles, cfn):
+def test_delete_with_nothing_to_put_back_makes_no_change(profiles, cfn):
     event = load_event("delete.json")
     event["ResourceProperties"] = {
         "DomainName": DOMAIN,
-        "DefaultExpirationDays": "30",
+        "DefaultExpirationDays": "365",
         "DataStore": {"Enabled": "false"},
     }
+    create = load_event("create.json")
+    create["ResourceProperties"] = event["ResourceProperties"]
+    invoke(create, cfn)
+    profiles.calls.clear()
 
     assert invoke(event, cfn)["Status"] == "SUCCESS"
-    assert profiles.calls == []
+    assert profiles.operations() == ["GetDomain"], "the domain is as it was found"
 
 
 def test_delete_refused_by_aws_fails_with_a_way_forward(profiles, cfn):
+    invoke(load_event("create.json"), cfn)
     profiles.fail("UpdateDomain", "AccessDeniedException")
 
     body = invoke(load_event("delete.json"), cfn)
@@ -201,6 +211,7 @@ def test_delete_refused_by_aws_fails_with_a_way_forward(profiles, cfn):
 
 def test_delete_refusal_keeps_its_way_forward_ahead_of_a_long_aws_message(profiles, cfn):
     denial = "User: arn:aws:sts::123456789012:assumed-role/provider/x is not authorized " * 5
+    invoke(load_event("create.json"), cfn)
     profiles.fail("UpdateDomain", "AccessDeniedException", message=denial)
 
     reason = invoke(load_event("delete.json"), cfn)["Reason"]
@@ -257,7 +268,7 @@ def test_transient_errors_are_retried_by_the_sdk(profiles, cfn, code):
     body = invoke(load_event("create.json"), cfn)
 
     assert body["Status"] == "SUCCESS", body["Reason"]
-    assert profiles.operations() == ["UpdateDomain"] * 3
+    assert profiles.operations() == ["GetDomain"] + ["UpdateDomain"] * 3
 
 
 def test_throttled_on_every_attempt_fails_with_an_id_its_delete_leaves_alone(profiles, cfn):
@@ -304,7 +315,7 @@ def test_a_service_that_cannot_be_reached_changes_nothing_so_the_id_is_made_up(
 
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith(
-        "UpdateDomain on domain 'crm-profiles' could not reach Customer Profiles; retry"
+        "GetDomain on domain 'crm-profiles' could not reach Customer Profiles; retry"
     )
     assert body["PhysicalResourceId"].startswith("create-failed:")
 

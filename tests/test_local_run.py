@@ -34,9 +34,15 @@ def test_make_run_plays_create_update_replacement_and_delete_with_no_aws_account
         "=== Update",
         "=== Delete of the old domain (CloudFormation's cleanup)",
         "=== Delete of the new domain (stack deletion)",
+        "=== Domain crm-profiles",
     ]
     assert run.stdout.count('Status: "SUCCESS"') == 5
-    assert "AWS calls: UpdateDomain, TagResource, UntagResource" in run.stdout
+    assert "AWS calls: GetDomain, UpdateDomain, TagResource, UntagResource" in run.stdout
+    found_and_left = run.stdout.split("=== Domain crm-profiles: as the stack found it")[1]
+    rows = found_and_left.strip().splitlines()[1:]
+    assert len(rows) == 7, rows
+    assert all(row.endswith(("(same)", "(both off)")) for row in rows), rows
+    assert '  Tags: {"team": "someone-else"} | {"team": "someone-else"}  (same)' in rows
     assert 'PhysicalResourceId: "crm-profiles-eu"' in run.stdout
     assert "X-Amz-Signature" not in run.stdout + run.stderr
 
@@ -46,7 +52,7 @@ def test_make_invoke_runs_one_event_file_like_sam_local_invoke():
 
     assert run.returncode == 0, run.stderr
     assert "=== Create (events/create.json)" in run.stdout
-    assert "AWS calls: UpdateDomain" in run.stdout
+    assert "AWS calls: GetDomain, UpdateDomain" in run.stdout
 
 
 def test_make_invoke_exits_non_zero_when_the_response_is_failed(tmp_path):

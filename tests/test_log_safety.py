@@ -39,8 +39,10 @@ def every_path(results: str) -> None:
     from moto import mock_aws
 
     from domain_provider import handler as module
+    from domain_provider.ledger import LEDGER_TABLE_ENV
     from tests.doubles.customer_profiles import backend
     from tests.support.cloudformation import LambdaContext, response_bucket
+    from tests.support.ledger import create_ledger_table
 
     boto3.set_stream_logger("botocore", logging.DEBUG)
     bodies: list[dict[str, Any]] = []
@@ -50,6 +52,9 @@ def every_path(results: str) -> None:
         module.handler(event, LambdaContext(timeout=timeout))
 
     with mock_aws(), response_bucket() as bucket:
+        from domain_provider.aws import dynamodb_client
+
+        os.environ[LEDGER_TABLE_ENV] = create_ledger_table(dynamodb_client())
         profiles = backend()
         profiles.handle("CreateDomain", {"DomainName": "crm-profiles", "DefaultExpirationDays": 9})
         deliver("create.json")

@@ -1,17 +1,21 @@
-"""The Lambda artifact `make package` builds (.ci/package.py), without Docker or `sam build`.
+"""The Lambda artifact `make package` and `sam build` build (.ci/package.py), without Docker.
 
 The artifact targets Lambda: CPython 3.13 on arm64, so its compiled wheels (pydantic-core)
-cannot be imported on this machine. The import test therefore builds a second artifact with the
-same script and the same requirements, changing only --platform and --python-version to this
-machine's, checks that both hold the same files but for the compiled extensions, and imports the
-handler from that twin with site-packages turned off (python -S): what imports comes from the
-artifact alone. pip fetches the wheels from PyPI (cached after the first run).
+cannot be imported on this machine. The import tests therefore build a second artifact with the
+same script and the same requirements, changing only --platform to this machine's (CPython 3.13
+still), check that both hold the same files but for the compiled extensions, and import the
+handler from that twin under CPython 3.13 with site-packages turned off (python -S): what
+imports comes from the artifact alone, and from its bytecode: an audit hook records every
+`compile` of a file of the artifact, and there must be none. pip fetches the wheels from PyPI
+(cached after the first run).
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import runpy
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -22,12 +26,42 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / ".ci" / "package.py"
 FUNCTION_ID = "ProviderFunction"
-LAMBDA_TARGET = ("manylinux2014_aarch64", "3.13")
-NOT_SHIPPED = {"tests", "test", "conftest.py", "__pycache__", "moto", "pytest", "hypothesis"}
+LAMBDA_PYTHON = "3.13"
+LAMBDA_TARGET = ("manylinux2014_aarch64", LAMBDA_PYTHON)
+BYTECODE_SUFFIX = ".cpython-313.pyc"
+NOT_SHIPPED = {"tests", "test", "conftest.py", "moto", "pytest", "hypothesis"}
 LAMBDA_ZIP_LIMIT = 50 * 2**20
 LAMBDA_UNZIPPED_LIMIT = 250 * 2**20
+# PEP 552: the pyc header's flags word; 0b01 = hash-based, source never checked.
+UNCHECKED_HASH_FLAGS = 0b01
+UNZIPPED_LATER = 3600.0  # s added to each source's date: unzipping on Lambda gives new dates
+# Imports the handler from the artifact (argv[1]) and prints every file of it that was compiled
+# from source instead of loaded from its bytecode (CPython raises the `compile` audit event for
+# each source it compiles; loading a .pyc raises `marshal.loads` instead).
+IMPORT_PROBE = """
+import sys
+tree = sys.argv[1]
+compiled = []
+def record(event, args):
+    if event == "compile" and isinstance(args[1], str) and args[1].startswith(tree):
+        compiled.append(args[1][len(tree) + 1:])
+sys.addaudithook(record)
+sys.path.insert(0, tree)
+import domain_provider.handler as module, boto3
+assert callable(module.handler)
+assert boto3.__file__.startswith(tree), boto3.__file__
+client = boto3.client("customer-profiles", region_name="us-east-1")
+members = client.meta.service_model.operation_model("UpdateDomain").input_shape.members
+assert "DataStore" in members, "bundled botocore predates DataStore"
+print("\\n".join(compiled))
+"""
 
 pytestmark = pytest.mark.network
+
+
+def python313() -> str:
+    """The CPython 3.13 the script compiles with (this one, python3.13 on PATH, or pyenv's)."""
+    return str(runpy.run_path(str(SCRIPT))["find_python"](LAMBDA_PYTHON))
 
 
 def build(out: Path, platform_tag: str, python_version: str) -> Path:
@@ -53,6 +87,41 @@ def without_extensions(files: set[str]) -> set[str]:
     return {name for name in files if not name.endswith(".so")}
 
 
+def sources(files: set[str]) -> set[str]:
+    return {name for name in files if "__pycache__" not in Path(name).parts}
+
+
+def bytecode_of(source: str) -> str:
+    path = Path(source)
+    return (path.parent / "__pycache__" / f"{path.stem}{BYTECODE_SUFFIX}").as_posix()
+
+
+def compiled_on_import(tree: Path, python: str) -> list[str]:
+    """The artifact's files CPython `python` compiled while importing the handler from it, its
+    sources dated after the build as an unzipped copy would be."""
+    for path in tree.rglob("*.py"):
+        later = path.stat().st_mtime + UNZIPPED_LATER
+        os.utime(path, (later, later))
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "POWERTOOLS_SERVICE_NAME": "customer-profiles-domain-provider",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "PYTHONDONTWRITEBYTECODE": "1",  # /var/task is read-only: nothing compiled is kept
+    }
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [python, "-S", "-c", IMPORT_PROBE, str(tree)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tree.parent,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout.split()
+
+
 @pytest.fixture(scope="module")
 def lambda_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory.mktemp("lambda"), *LAMBDA_TARGET)
@@ -61,10 +130,7 @@ def lambda_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def host_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert sys.platform == "linux", "the twin artifact uses manylinux wheels: run on Linux"
-    host_target = (
-        f"manylinux2014_{platform.machine()}",
-        f"{sys.version_info[0]}.{sys.version_info[1]}",
-    )
+    host_target = (f"manylinux2014_{platform.machine()}", LAMBDA_PYTHON)
     return build(tmp_path_factory.mktemp("host"), *host_target)
 
 
@@ -80,14 +146,27 @@ def test_artifact_holds_the_provider_and_no_test_code(lambda_out: Path) -> None:
     assert "domain_provider/handler.py" in files
     shipped_parts = {part for name in files for part in Path(name).parts}
     assert not shipped_parts & NOT_SHIPPED
-    assert not [name for name in files if name.endswith(".pyc")]
     source = ROOT / "provider" / "domain_provider"
     expected = {
         f"domain_provider/{name}"
-        for name in files_of(source)
+        for name in sources(files_of(source))
         if not set(Path(name).parts) & NOT_SHIPPED and not name.endswith(".pyc")
     }
-    assert {name for name in files if name.startswith("domain_provider/")} == expected
+    assert {name for name in sources(files) if name.startswith("domain_provider/")} == expected
+
+
+def test_every_module_ships_python_313_bytecode_never_checked_against_its_source(
+    lambda_out: Path,
+) -> None:
+    tree = lambda_out / FUNCTION_ID
+    files = files_of(tree)
+    modules = {name for name in files if name.endswith(".py")}
+    pycs = {name for name in files if name.endswith(".pyc")}
+
+    assert len(modules) > 100
+    assert pycs == {bytecode_of(name) for name in modules}
+    flags = {name: int.from_bytes((tree / name).read_bytes()[4:8], "little") for name in pycs}
+    assert {name for name, value in flags.items() if value != UNCHECKED_HASH_FLAGS} == set()
 
 
 def test_zip_holds_the_tree_within_lambda_limits(lambda_out: Path) -> None:
@@ -127,33 +206,52 @@ def test_host_twin_holds_the_same_files_but_compiled_extensions(
     assert len(lambda_files) == len(host_files)
 
 
-def test_handler_imports_from_the_artifact_alone(host_out: Path) -> None:
-    tree = host_out / FUNCTION_ID
-    probe = (
-        "import sys; sys.path.insert(0, sys.argv[1]); "
-        "import domain_provider.handler as module, boto3; "
-        "assert callable(module.handler); "
-        "assert boto3.__file__.startswith(sys.argv[1]), boto3.__file__; "
-        "client = boto3.client('customer-profiles', region_name='us-east-1'); "
-        "members = client.meta.service_model.operation_model('UpdateDomain').input_shape.members; "
-        "assert 'DataStore' in members, 'bundled botocore predates DataStore'"
-    )
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "POWERTOOLS_SERVICE_NAME": "customer-profiles-domain-provider",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
+def test_handler_imports_on_python_313_from_the_artifact_alone_compiling_nothing(
+    host_out: Path,
+) -> None:
+    compiled = compiled_on_import(host_out / FUNCTION_ID, python313())
+
+    assert compiled == []
+
+
+@pytest.mark.parametrize("bytecode", ["missing", "checked against source dates"])
+def test_import_probe_sees_compiling_when_the_bytecode_would_not_serve(
+    host_out: Path, tmp_path: Path, bytecode: str
+) -> None:
+    tree = tmp_path / FUNCTION_ID
+    shutil.copytree(host_out / FUNCTION_ID, tree, ignore=shutil.ignore_patterns("__pycache__"))
+    python = python313()
+    if bytecode == "checked against source dates":
+        subprocess.run(  # noqa: S603 - fixed argv
+            [python, "-m", "compileall", "-q", "--invalidation-mode", "timestamp", str(tree)],
+            check=True,
+        )
+
+    compiled = compiled_on_import(tree, python)
+
+    assert "domain_provider/handler.py" in compiled
+    assert "botocore/client.py" in compiled
+
+
+def test_sam_build_target_builds_the_same_folder_as_make_package(
+    lambda_out: Path, tmp_path: Path
+) -> None:
+    artifacts = tmp_path / "artifacts"
+    scratch = tmp_path / "scratch"  # sam build runs make in a copy of CodeUri
+    shutil.copytree(ROOT / "provider", scratch, ignore=shutil.ignore_patterns("__pycache__"))
+
+    make = shutil.which("make")  # from PATH, as sam build runs it
+    assert make, "sam build's makefile method needs make on PATH"
 
     result = subprocess.run(  # noqa: S603 - fixed argv
-        [sys.executable, "-S", "-c", probe, str(tree)],
+        [make, "--makefile", str(ROOT / "provider" / "Makefile"), "build-ProviderFunction"],
+        env={**os.environ, "ARTIFACTS_DIR": str(artifacts), "PYTHON": sys.executable},
+        cwd=scratch,
         capture_output=True,
         text=True,
-        env=env,
-        cwd=host_out,
-        timeout=60,
+        timeout=300,
         check=False,
     )
 
     assert result.returncode == 0, result.stderr[-3000:]
+    assert files_of(artifacts) == files_of(lambda_out / FUNCTION_ID)

@@ -1,4 +1,5 @@
-"""The planner as a pure function: a parsed Request in, the ordered calls out. No AWS, no mocks."""
+"""The planner as pure functions: a parsed Request, the live domain and the ledger's Found in, the
+ordered calls out. No AWS, no mocks: plain values."""
 
 from __future__ import annotations
 
@@ -7,199 +8,248 @@ from typing import Any
 import pytest
 
 from domain_provider.errors import InvalidProperties
-from domain_provider.planner import Call, Plan, plan
+from domain_provider.planner import Call, LockMet, Plan, found_of, plan, target, without
 from tests.support.requests import LOGICAL_ID, REQUEST_ID, request_of
 
 NAME = "crm"
 ARN = f"arn:aws:profile:us-east-1:123456789012:domains/{NAME}"
+EMPTY = {"DomainName": NAME, "DefaultExpirationDays": 365}
 
 
 def props(**members: Any) -> dict[str, Any]:
     return {"DomainName": NAME, **members}
 
 
-def create(**members: Any) -> Plan:
-    return plan(request_of("Create", props(**members)))
+def planned(
+    request_type: str,
+    new: dict[str, Any],
+    live: dict[str, Any] | None = None,
+    old: dict[str, Any] | None = None,
+    found: dict[str, Any] | None = None,
+    found_tags: dict[str, str | None] | None = None,
+    physical_id: str = NAME,
+    may_leave_locked: bool = False,
+) -> Plan:
+    request = request_of(request_type, props(**new), props(**(old or {})), physical_id)
+    base = target(request)
+    live = live if live is not None else EMPTY
+    return plan(request, base, live, found or {}, found_tags or {}, may_leave_locked)
 
 
-def update(new: dict[str, Any], old: dict[str, Any], physical_id: str = NAME) -> Plan:
-    return plan(request_of("Update", props(**new), props(**old), physical_id))
+# Which domain, which ids --------------------------------------------------------------------------
 
 
-def delete(physical_id: str = NAME, **members: Any) -> Plan:
-    return plan(request_of("Delete", props(**members), physical_id=physical_id))
+@pytest.mark.parametrize(
+    ("request_type", "new", "old", "physical_id", "kind", "ids"),
+    [
+        ("Create", {}, None, NAME, "create", (NAME, f"create-failed:{LOGICAL_ID}:{REQUEST_ID}")),
+        ("Update", {}, {}, NAME, "update", (NAME, NAME)),
+        ("Update", {}, {}, "old-domain", "replacement", (NAME, "old-domain")),
+        ("Update", {}, {"DomainName": "typo"}, NAME, "full-update", (NAME, NAME)),
+        ("Update", {}, {"Bogus": "x"}, NAME, "full-update", (NAME, NAME)),
+        ("Delete", {}, None, NAME, "delete", (NAME, NAME)),
+        ("Delete", {}, None, "create-failed:X:Y", "nothing", ("create-failed:X:Y",) * 2),
+        ("Delete", {"Matching": {"Enabled": "maybe"}}, None, NAME, "nothing", (NAME, NAME)),
+    ],
+    ids=[
+        "create",
+        "update",
+        "replacement",
+        "rollback-of-replacement",
+        "old-unreadable",
+        "delete",
+        "delete-made-up-id",
+        "delete-invalid",
+    ],
+)
+def test_the_target_says_which_domain_and_which_ids(request_type, new, old, physical_id, kind, ids):
+    old_properties = props(**old) if old is not None and "DomainName" not in old else old
+    request = request_of(request_type, props(**new), old_properties, physical_id)
 
+    base = target(request)
 
-def test_create_sends_every_given_setting_and_the_tags_in_one_update_domain():
-    result = create(
-        DefaultExpirationDays="366", DataStore={"Enabled": "true"}, Tags={"team": "crm"}
-    )
-
-    assert result.calls == (
-        Call(
-            "UpdateDomain",
-            {
-                "DomainName": NAME,
-                "DefaultExpirationDays": 366,
-                "DataStore": {"Enabled": True},
-                "Tags": {"team": "crm"},
-            },
-        ),
-    )
-    assert (result.physical_id, result.arn) == (NAME, ARN)
-
-
-def test_a_create_that_fails_before_any_change_answers_a_made_up_id_no_domain_can_have():
-    result = create()
-
-    assert result.unchanged_id == f"create-failed:{LOGICAL_ID}:{REQUEST_ID}"
-    assert ":" not in NAME
-
-
-def test_create_with_only_a_name_still_reads_the_domain_through_update_domain():
-    assert create().calls == (Call("UpdateDomain", {"DomainName": NAME}),)
-
-
-def test_create_converts_cloudformation_strings_to_api_types():
-    (call,) = create(
-        Matching={
-            "Enabled": "true",
-            "AutoMerging": {"Enabled": "false", "MinAllowedConfidenceScoreForMerging": "0.8"},
-        },
-        RuleBasedMatching={"Enabled": "TRUE", "MaxAllowedRuleLevelForMatching": "2"},
-    ).calls
-
-    assert call.request["Matching"] == {
-        "Enabled": True,
-        "AutoMerging": {"Enabled": False, "MinAllowedConfidenceScoreForMerging": 0.8},
-    }
-    assert call.request["RuleBasedMatching"] == {
-        "Enabled": True,
-        "MaxAllowedRuleLevelForMatching": 2,
-    }
+    assert base.kind == kind
+    assert (base.physical_id, base.unchanged_id) == ids
+    assert (base.domain_name is None) == (kind == "nothing")
 
 
 def test_invalid_properties_on_create_or_update_fail_before_any_call():
     with pytest.raises(InvalidProperties, match="DefaultExpirationDays: must be at least 1"):
-        create(DefaultExpirationDays="0")
+        target(request_of("Create", props(DefaultExpirationDays="0")))
     with pytest.raises(InvalidProperties, match="Bogus: unknown property"):
-        update({"Bogus": "1"}, {})
+        target(request_of("Update", props(Bogus="1"), props(), NAME))
+
+
+# Create: only what differs ------------------------------------------------------------------------
+
+
+def test_create_sends_what_differs_and_the_tags_in_one_update_domain():
+    result = planned(
+        "Create",
+        {"DefaultExpirationDays": "365", "DataStore": {"Enabled": "true"}, "Tags": {"a": "1"}},
+        live={**EMPTY, "Tags": {"b": "2"}},
+    )
+
+    assert result.calls == (
+        Call(
+            "UpdateDomain", {"DomainName": NAME, "DataStore": {"Enabled": True}, "Tags": {"a": "1"}}
+        ),
+    )
+
+
+def test_create_on_a_domain_that_already_matches_plans_no_call():
+    live = {
+        **EMPTY,
+        "Matching": {"Enabled": True, "JobSchedule": {"DayOfTheWeek": "SUNDAY", "Time": "02:00"}},
+        "RuleBasedMatching": {
+            "Enabled": True,
+            "Status": "ACTIVE",
+            "MaxAllowedRuleLevelForMatching": 2,
+        },
+        "Tags": {"a": "1", "other": "x"},
+    }
+
+    result = planned(
+        "Create",
+        {
+            "Matching": {"Enabled": "true"},
+            "RuleBasedMatching": {"Enabled": "true"},
+            "Tags": {"a": "1"},
+        },
+        live=live,
+    )
+
+    assert result.calls == ()
+
+
+# Update: what differs, and undo only what the live domain still holds -----------------------------
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "sent"),
+    ("old", "live", "found", "on_delete", "sent"),
     [
-        ({"DefaultEncryptionKey": "k"}, {}, {"DefaultEncryptionKey": ""}),
-        ({"DeadLetterQueueUrl": "q"}, {}, {"DeadLetterQueueUrl": ""}),
-        ({"Matching": {"Enabled": "true"}}, {}, {"Matching": {"Enabled": False}}),
-        ({"RuleBasedMatching": {"Enabled": "true"}}, {}, {"RuleBasedMatching": {"Enabled": False}}),
-        ({"DataStore": {"Enabled": "true"}}, {}, {"DataStore": {"Enabled": False}}),
         (
             {"DefaultEncryptionKey": "k"},
-            {"DefaultEncryptionKey": "k2"},
-            {"DefaultEncryptionKey": "k2"},
+            {"DefaultEncryptionKey": "k"},
+            {},
+            "Restore",
+            {"DefaultEncryptionKey": ""},
+        ),
+        (
+            {"DefaultEncryptionKey": "k"},
+            {"DefaultEncryptionKey": "k"},
+            {"DefaultEncryptionKey": "theirs"},
+            "Restore",
+            {"DefaultEncryptionKey": "theirs"},
+        ),
+        (
+            {"DefaultEncryptionKey": "k"},
+            {"DefaultEncryptionKey": "k"},
+            {"DefaultEncryptionKey": "theirs"},
+            "Reset",
+            {"DefaultEncryptionKey": ""},
+        ),
+        ({"DefaultEncryptionKey": "k"}, {"DefaultEncryptionKey": "changed"}, {}, "Restore", None),
+        (
+            {"Matching": {"Enabled": "true"}},
+            {"Matching": {"Enabled": True}},
+            {},
+            "Restore",
+            {"Matching": {"Enabled": False}},
         ),
         (
             {"DefaultExpirationDays": "30"},
-            {"DefaultExpirationDays": "60"},
-            {"DefaultExpirationDays": 60},
+            {"DefaultExpirationDays": 30},
+            {"DefaultExpirationDays": 365},
+            "Restore",
+            {"DefaultExpirationDays": 365},
         ),
+        (
+            {"DefaultExpirationDays": "30"},
+            {"DefaultExpirationDays": 30},
+            {"DefaultExpirationDays": 365},
+            "Reset",
+            None,
+        ),
+        ({"DataStore": {"Enabled": "true"}}, {"DataStore": {"Enabled": True}}, {}, "Retain", None),
     ],
     ids=[
-        "key-cleared",
-        "queue-cleared",
-        "matching-disabled",
-        "rule-based-disabled",
-        "data-store-disabled",
-        "key-changed",
-        "expiration-changed",
+        "key-found-none-cleared",
+        "key-restored",
+        "key-reset",
+        "key-changed-since-left",
+        "toggle-disabled",
+        "expiration-restored",
+        "expiration-reset-stays",
+        "retain-keeps",
     ],
 )
-def test_update_sends_changes_and_undoes_removals(old, new, sent):
-    assert update(new, old).calls == (Call("UpdateDomain", {"DomainName": NAME, **sent}),)
+def test_update_undoes_a_removed_setting_only_where_the_live_domain_still_holds_it(
+    old, live, found, on_delete, sent
+):
+    result = planned(
+        "Update", {"OnDelete": on_delete}, live={**EMPTY, **live}, old=old, found={**found}
+    )
+
+    expected = (Call("UpdateDomain", {"DomainName": NAME, **sent}),) if sent else ()
+    assert result.calls == expected
 
 
-@pytest.mark.parametrize(
-    "old",
-    [
-        {"DefaultExpirationDays": "30"},
-        {"DefaultEncryptionKey": ""},
-        {"Matching": {"Enabled": "false"}},
-        {"DataStore": {}},
-    ],
-    ids=["expiration-cannot-be-cleared", "key-already-empty", "toggle-already-off", "no-toggle"],
-)
-def test_update_removing_what_needs_no_undo_only_reads_the_domain(old):
-    assert update({}, old).operations == ("GetDomain",)
-
-
-def test_update_does_not_resend_unchanged_settings():
-    same = {"RuleBasedMatching": {"Enabled": "true", "MatchingRules": [{"Rule": ["EmailAddress"]}]}}
-
-    result = update({"DefaultExpirationDays": "7", **same}, same)
-
-    assert result.calls == (Call("UpdateDomain", {"DomainName": NAME, "DefaultExpirationDays": 7}),)
-
-
-def test_update_diffs_tags_against_the_old_properties_only():
-    result = update(
-        {"Tags": {"keep": "1", "change": "new", "add": "x"}},
-        {"Tags": {"keep": "1", "change": "old", "drop": "y"}},
+def test_update_tags_what_differs_and_puts_back_removed_keys_it_still_holds():
+    result = planned(
+        "Update",
+        {"Tags": {"keep": "1", "change": "new"}},
+        live={**EMPTY, "Tags": {"keep": "1", "change": "old", "mine": "x", "theirs-now": "y"}},
+        old={"Tags": {"keep": "1", "change": "old", "mine": "x", "theirs-now": "mine"}},
+        found_tags={"mine": "found-value"},
     )
 
     assert result.calls == (
-        Call("GetDomain", {"DomainName": NAME}),
-        Call("TagResource", {"resourceArn": ARN, "tags": {"change": "new", "add": "x"}}),
-        Call("UntagResource", {"resourceArn": ARN, "tagKeys": ["drop"]}),
+        Call("TagResource", {"resourceArn": ARN, "tags": {"change": "new", "mine": "found-value"}}),
     )
 
 
-def test_update_from_unreadable_old_properties_applies_everything_and_untags_nothing():
-    result = update({"DataStore": {"Enabled": "true"}, "Tags": {"a": "1"}}, {"Bogus": "x"})
-
-    assert result.calls == (
-        Call("UpdateDomain", {"DomainName": NAME, "DataStore": {"Enabled": True}}),
-        Call("TagResource", {"resourceArn": ARN, "tags": {"a": "1"}}),
+def test_update_untags_a_removed_key_that_had_no_found_value():
+    result = planned(
+        "Update", {}, live={**EMPTY, "Tags": {"gone": "x"}}, old={"Tags": {"gone": "x"}}
     )
 
-
-def test_a_changed_domain_name_is_a_replacement_configured_as_create():
-    result = plan(
-        request_of("Update", props(DataStore={"Enabled": "true"}), {"DomainName": "old"}, "old")
-    )
-
-    assert result.calls == (
-        Call("UpdateDomain", {"DomainName": NAME, "DataStore": {"Enabled": True}}),
-    )
-    assert (result.physical_id, result.unchanged_id) == (NAME, "old")
+    assert result.calls == (Call("UntagResource", {"resourceArn": ARN, "tagKeys": ["gone"]}),)
 
 
-def test_the_rollback_of_a_failed_replacement_applies_the_new_properties_and_undoes_nothing():
-    # CloudFormation rolls back to the old domain: its properties are the new ones now, and the
-    # old ones name the domain of the failed replacement, where nothing was set on this one.
-    result = plan(
-        request_of(
-            "Update",
-            props(Matching={"Enabled": "true"}),
-            {"DomainName": "other", "DefaultEncryptionKey": "k", "Tags": {"a": "1"}},
-            NAME,
-        )
-    )
-
-    assert result.calls == (
-        Call("UpdateDomain", {"DomainName": NAME, "Matching": {"Enabled": True}}),
-    )
+# Delete -------------------------------------------------------------------------------------------
 
 
-def test_delete_undoes_what_the_properties_set():
-    result = delete(
-        DefaultExpirationDays="30",
-        DefaultEncryptionKey="k",
-        DeadLetterQueueUrl="q",
-        Matching={"Enabled": "true"},
-        RuleBasedMatching={"Enabled": "false"},
-        DataStore={"Enabled": "true"},
-        Tags=[{"Key": "a", "Value": "1"}],
+def test_delete_restores_found_values_and_clears_what_found_had_not():
+    live = {
+        **EMPTY,
+        "DefaultExpirationDays": 30,
+        "DefaultEncryptionKey": "mine",
+        "DeadLetterQueueUrl": "q",
+        "Matching": {"Enabled": True, "JobSchedule": {"DayOfTheWeek": "MONDAY", "Time": "1:00"}},
+        "Tags": {"a": "1", "b": "2"},
+    }
+    found = {
+        "DefaultExpirationDays": 365,
+        "DefaultEncryptionKey": "theirs",
+        "Matching": {"Enabled": True},
+    }
+
+    result = planned(
+        "Delete",
+        {
+            "DefaultExpirationDays": "30",
+            "DefaultEncryptionKey": "mine",
+            "DeadLetterQueueUrl": "q",
+            "Matching": {
+                "Enabled": "true",
+                "JobSchedule": {"DayOfTheWeek": "MONDAY", "Time": "1:00"},
+            },
+            "Tags": {"a": "1", "b": "2"},
+        },
+        live=live,
+        found=found,
+        found_tags={"a": "theirs", "b": None},
     )
 
     assert result.calls == (
@@ -207,43 +257,103 @@ def test_delete_undoes_what_the_properties_set():
             "UpdateDomain",
             {
                 "DomainName": NAME,
-                "DefaultEncryptionKey": "",
+                "DefaultExpirationDays": 365,
+                "DefaultEncryptionKey": "theirs",
                 "DeadLetterQueueUrl": "",
-                "Matching": {"Enabled": False},
-                "DataStore": {"Enabled": False},
+                "Matching": {"Enabled": True},
             },
         ),
-        Call("UntagResource", {"resourceArn": ARN, "tagKeys": ["a"]}),
+        Call("TagResource", {"resourceArn": ARN, "tags": {"a": "theirs"}}),
+        Call("UntagResource", {"resourceArn": ARN, "tagKeys": ["b"]}),
     )
     assert result.hint == f", or delete the stack retaining {LOGICAL_ID}"
 
 
-@pytest.mark.parametrize(
-    ("physical_id", "members"),
-    [
-        (NAME, {"OnDelete": "Retain", "Matching": {"Enabled": "true"}, "Tags": {"a": "1"}}),
-        (NAME, {"DefaultExpirationDays": "30", "Matching": {"Enabled": "false"}}),
-        (f"create-failed:{LOGICAL_ID}:{REQUEST_ID}", {"Matching": {"Enabled": "true"}}),
-        ("another-domain", {"Matching": {"Enabled": "true"}}),
-        (NAME, {"Matching": {"Enabled": "maybe"}}),
-    ],
-    ids=["retain", "nothing-to-undo", "made-up-id", "other-physical-id", "invalid-properties"],
-)
-def test_delete_with_nothing_it_may_undo_plans_no_call(physical_id, members):
-    result = delete(physical_id, **members)
+def test_delete_with_nothing_left_to_put_back_plans_no_call():
+    result = planned(
+        "Delete",
+        {"DefaultExpirationDays": "365", "Matching": {"Enabled": "false"}},
+        found={"DefaultExpirationDays": 365},
+    )
 
     assert result.calls == ()
-    assert result.physical_id == physical_id
+
+
+# The rule-based matching lock ---------------------------------------------------------------------
+
+LOCKED = {**EMPTY, "RuleBasedMatching": {"Enabled": True, "Status": "IN_PROGRESS"}}
+
+
+def test_a_forward_change_to_locked_rule_based_matching_raises_lock_met():
+    with pytest.raises(LockMet) as lock:
+        planned("Update", {"RuleBasedMatching": {"Enabled": "false"}}, live=LOCKED, old={})
+
+    assert lock.value.status == "IN_PROGRESS"
+
+
+def test_a_rollback_or_a_delete_leaves_locked_rule_based_matching_and_says_so():
+    rollback = planned(
+        "Update",
+        {"RuleBasedMatching": {"Enabled": "false"}, "DefaultExpirationDays": "10"},
+        live=LOCKED,
+        old={},
+        may_leave_locked=True,
+    )
+    delete = planned("Delete", {"RuleBasedMatching": {"Enabled": "true"}}, live=LOCKED)
+
+    assert rollback.calls == (
+        Call("UpdateDomain", {"DomainName": NAME, "DefaultExpirationDays": 10}),
+    )
+    assert rollback.left == delete.left == ("RuleBasedMatching",)
+    assert delete.calls == ()
+
+
+def test_without_drops_a_refused_member_and_an_update_left_empty():
+    result = planned(
+        "Delete",
+        {"RuleBasedMatching": {"Enabled": "true"}, "Tags": {"a": "1"}},
+        live={
+            **EMPTY,
+            "RuleBasedMatching": {"Enabled": True, "Status": "ACTIVE"},
+            "Tags": {"a": "1"},
+        },
+    )
+
+    assert without(result, "RuleBasedMatching").calls == (
+        Call("UntagResource", {"resourceArn": ARN, "tagKeys": ["a"]}),
+    )
+
+
+def test_found_is_what_update_domain_takes_without_the_services_own_members():
+    live = {
+        **EMPTY,
+        "RuleBasedMatching": {"Enabled": True, "Status": "ACTIVE"},
+        "DataStore": {"Enabled": True, "Readiness": {"ProgressPercentage": 100}},
+        "Tags": {"a": "1"},
+        "CreatedAt": "2026-01-01",
+    }
+
+    assert found_of(live) == {
+        "DefaultExpirationDays": 365,
+        "RuleBasedMatching": {"Enabled": True},
+        "DataStore": {"Enabled": True},
+    }
 
 
 def test_summary_says_what_will_change():
-    result = update(
+    result = planned(
+        "Update",
         {"DataStore": {"Enabled": "true"}, "Tags": {"b": "2", "a": "1"}},
-        {"DefaultEncryptionKey": "k", "Matching": {"Enabled": "true"}, "Tags": {"c": "3"}},
+        live={
+            **EMPTY,
+            "DefaultEncryptionKey": "k",
+            "Matching": {"Enabled": True},
+            "Tags": {"c": "3"},
+        },
+        old={"DefaultEncryptionKey": "k", "Matching": {"Enabled": "true"}, "Tags": {"c": "3"}},
     )
 
     assert result.summary() == (
-        "domain crm: UpdateDomain(DefaultEncryptionKey cleared, Matching disabled, DataStore set)"
+        "domain crm: UpdateDomain(DataStore set, DefaultEncryptionKey cleared, Matching disabled)"
         " then TagResource(a, b) then UntagResource(c)"
     )
-    assert delete(OnDelete="Retain").summary() == "domain crm: nothing to change (OnDelete: Retain)"

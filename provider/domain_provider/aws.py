@@ -15,10 +15,10 @@ Rules:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from botocore import xform_name
@@ -35,17 +35,21 @@ from botocore.exceptions import ConnectionError as SdkConnectionError
 from domain_provider.errors import (
     AccessDenied,
     DomainNotFound,
+    LedgerUnavailable,
     ProviderError,
     RequestRejected,
     ServiceUnavailable,
 )
+from domain_provider.ledger import LEDGER_TABLE_ENV, Ledger, LedgerItem, Owner
 from domain_provider.logs import logger
+from domain_provider.models import DomainProperties
 from domain_provider.planner import MUTATING, Call, Plan
 from domain_provider.progress import Progress
 
 RETRYABLE = {"ThrottlingException", "InternalServerException", "ServiceUnavailable"}
 NEVER_SENT = (ConnectTimeoutError, EndpointConnectionError)
 NETWORK = (HTTPClientError, SdkConnectionError)
+T = TypeVar("T")
 HOOK_IDS = ("domain-provider-answered", "domain-provider-attempts")  # one per event name
 
 
@@ -198,3 +202,90 @@ def translate(operation: str, error: Exception, name: str, arn: str) -> Provider
             message,
         )
     return ProviderError(f"{operation} on domain {name!r} failed with {code}", message)
+
+
+ROLLING_BACK = ("ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS")
+
+
+def stack_rolling_back(stack_id: str) -> bool:
+    """Whether the stack is rolling back (one DescribeStacks); False when it cannot be read."""
+    client = boto3.client("cloudformation", config=_config())
+    try:
+        stacks = client.describe_stacks(StackName=stack_id).get("Stacks", [])
+    except (ClientError, BotoCoreError) as error:
+        logger.warning("Could not read the stack's status", error=type(error).__name__)
+        return False
+    return bool(stacks) and stacks[0].get("StackStatus") in ROLLING_BACK
+
+
+class LedgerCalls:
+    """The ledger's operations on one domain for one event: watched by its Progress (no write
+    after the answer) and their errors translated into LedgerUnavailable / AccessDenied."""
+
+    def __init__(self, progress: Progress, domain_name: str) -> None:
+        self._progress = progress
+        self.domain_name = domain_name
+
+    def claim(
+        self,
+        owner: Owner,
+        request_id: str,
+        found: dict[str, Any],
+        found_tags: dict[str, str | None],
+        properties: DomainProperties,
+    ) -> tuple[LedgerItem, bool]:
+        return self._run(
+            "UpdateItem",
+            lambda: self._ledger.claim(
+                self.domain_name, owner, request_id, found, found_tags, properties
+            ),
+        )
+
+    def get(self) -> LedgerItem | None:
+        return self._run("GetItem", lambda: self._ledger.get(self.domain_name))
+
+    def release(self, owner: Owner) -> bool:
+        return self._run("DeleteItem", lambda: self._ledger.release(self.domain_name, owner))
+
+    @property
+    def _ledger(self) -> Ledger:
+        table = os.environ.get(LEDGER_TABLE_ENV, "")
+        if not table:
+            raise LedgerUnavailable(
+                f"The provider has no ledger: set {LEDGER_TABLE_ENV} (the provider stack does)"
+            )
+        return Ledger(dynamodb_client(), table)
+
+    def _run(self, operation: str, action: Callable[[], T]) -> T:
+        ledger = self._ledger
+        try:
+            with watched(dynamodb_client(), self._progress):
+                return action()
+        except (ClientError, BotoCoreError) as error:
+            raise translate_ledger(operation, error, ledger.table_name) from error
+
+
+def ledger_calls(progress: Progress, plan: Plan) -> LedgerCalls:
+    """The ledger's calls for the plan's domain."""
+    return LedgerCalls(progress, plan.domain_name or "")
+
+
+def translate_ledger(operation: str, error: Exception, table: str) -> ProviderError:
+    """A ledger error as a Reason: nothing was changed on the domain because of it."""
+    code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
+    words = str(error)
+    if code in ("AccessDeniedException", "AccessDenied"):
+        return AccessDenied(
+            f"Access denied: the provider's role needs dynamodb:{operation} on the ledger table "
+            f"{table}; grant it and retry",
+            words,
+        )
+    if code == "ResourceNotFoundException":
+        return LedgerUnavailable(
+            f"The ledger table {table} does not exist; redeploy the provider stack and retry", words
+        )
+    return LedgerUnavailable(
+        f"The ledger table {table} could not be reached ({code or type(error).__name__}); "
+        "retry the stack operation",
+        words,
+    )

@@ -55,3 +55,15 @@ class RequestRejected(ProviderError):
 
 class ServiceUnavailable(ProviderError):
     """Throttling, 5xx or network failures outlasted the SDK's retries; the outcome is unknown."""
+
+
+class DomainClaimed(ProviderError):
+    """Another resource owns the domain in the ledger; nothing was changed."""
+
+
+class RuleBasedMatchingLocked(ProviderError):
+    """RuleBasedMatching cannot change while the service processes it."""
+
+
+class LedgerUnavailable(ProviderError):
+    """The ledger table cannot be read or written (missing, denied, throttled past retries)."""

@@ -1,10 +1,12 @@
-"""The ledger: one DynamoDB item per managed domain (the contract's "The ledger"). Read side.
+"""The ledger: one DynamoDB item per managed domain (the contract's "The ledger").
 
 Item format (low-level attribute types):
 - `DomainName` S, the partition key;
 - `Owner` M {`StackId` S, `LogicalResourceId` S}: the one resource that manages the domain;
 - `Found` S: JSON of the domain's settings as first found;
 - `FoundTag:<key>` S or NULL: the found value of each managed tag key (NULL: the key was absent);
+- `ClaimRequestId` S: the RequestId of the event that took the claim (a failed Create releases
+  only a claim it took itself);
 - `Properties` S: JSON of the validated properties of the last event that changed the domain
   (`model_dump(mode="json", exclude_none=True)`). An item may lack it: the domain then cannot be
   compared, and `LedgerItem.unreadable` says why.
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from domain_provider.models import DomainProperties, parse_properties
@@ -78,8 +81,37 @@ def _properties(text: str | None) -> tuple[DomainProperties | None, str]:
         )
 
 
+@dataclass(frozen=True)
+class Owner:
+    """The resource that manages a domain: its stack and logical id."""
+
+    stack_id: str
+    logical_id: str
+
+    def value(self) -> dict[str, Any]:
+        return {"M": {"StackId": {"S": self.stack_id}, "LogicalResourceId": {"S": self.logical_id}}}
+
+    def owns(self, item: LedgerItem) -> bool:
+        return (item.owner_stack_id, item.owner_logical_resource_id) == (
+            self.stack_id,
+            self.logical_id,
+        )
+
+
+class Claimed(Exception):
+    """The claim's condition failed: `item` is the item of the resource that holds it."""
+
+    def __init__(self, item: LedgerItem) -> None:
+        super().__init__(item.domain_name)
+        self.item = item
+
+
 class Ledger:
-    """The ledger table, through a low-level DynamoDB client; botocore errors propagate."""
+    """The ledger table, through a low-level DynamoDB client; botocore errors propagate.
+
+    Writes are conditional: a claim is taken only when the item has no owner or this one, and an
+    item is released only by its owner, so two resources never both own a domain, even when their
+    events race."""
 
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
@@ -103,3 +135,74 @@ class Ledger:
         )
         item = response.get("Item")
         return LedgerItem.from_item(item) if item else None
+
+    def claim(
+        self,
+        domain_name: str,
+        owner: Owner,
+        request_id: str,
+        found: Mapping[str, Any],
+        found_tags: Mapping[str, str | None],
+        properties: DomainProperties,
+    ) -> tuple[LedgerItem, bool]:
+        """Claim the domain for `owner` (or keep its claim), record Found and each tag key's found
+        value only where none is recorded yet, and record the properties: one conditional
+        UpdateItem. (The item as it is now, whether this request took the claim.) Raises Claimed
+        with the owner's item when another resource holds it."""
+        names = {
+            "#owner": "Owner",
+            "#found": "Found",
+            "#props": "Properties",
+            "#rid": "ClaimRequestId",
+        }
+        values: dict[str, Any] = {
+            ":owner": owner.value(),
+            ":found": {"S": json.dumps(found, sort_keys=True, default=str)},
+            ":props": {"S": properties.model_dump_json(exclude_none=True)},
+            ":rid": {"S": request_id},
+        }
+        sets = [
+            "#owner = :owner",
+            "#found = if_not_exists(#found, :found)",
+            "#props = :props",
+            "#rid = if_not_exists(#rid, :rid)",
+        ]
+        for index, (key, value) in enumerate(sorted(found_tags.items())):
+            names[f"#t{index}"] = FOUND_TAG_PREFIX + key
+            values[f":t{index}"] = {"S": value} if value is not None else {"NULL": True}
+            sets.append(f"#t{index} = if_not_exists(#t{index}, :t{index})")
+        try:
+            response = self._client.update_item(
+                TableName=self.table_name,
+                Key={"DomainName": {"S": domain_name}},
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression="attribute_not_exists(#owner) OR #owner = :owner",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            held = error.response.get("Item")
+            item = LedgerItem.from_item(held) if held else LedgerItem(domain_name, "", "")
+            raise Claimed(item) from error
+        attributes = response["Attributes"]
+        return LedgerItem.from_item(attributes), attributes["ClaimRequestId"]["S"] == request_id
+
+    def release(self, domain_name: str, owner: Owner) -> bool:
+        """Delete the item if `owner` holds it; False when there is none or another holds it."""
+        try:
+            self._client.delete_item(
+                TableName=self.table_name,
+                Key={"DomainName": {"S": domain_name}},
+                ConditionExpression="#owner = :owner",
+                ExpressionAttributeNames={"#owner": "Owner"},
+                ExpressionAttributeValues={":owner": owner.value()},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

@@ -318,7 +318,7 @@ class DomainProperties(CfnModel):
     Tags: Annotated[dict[TagKey, TagValue], Field(max_length=50)] = Field(
         default_factory=dict, json_schema_extra=_tags_json_schema
     )
-    OnDelete: Literal["Reset", "Retain"] = "Reset"
+    OnDelete: Literal["Restore", "Reset", "Retain"] = "Restore"
 
     @field_validator("Tags", mode="before")
     @classmethod

@@ -1,36 +1,53 @@
-"""Pure planning: a Request → the Customer Profiles calls to make, in order.
+"""Pure planning: a Request, the live domain and the ledger's item → the calls to make, in order.
 
-Every decision that depends only on data lives here (and is table-tested with plain values):
-- Create (and the new domain of a replacement) sends every given setting and the tags in one
-  UpdateDomain.
-- Update of the same domain sends only what changed, undoes what the new properties removed, and
-  diffs tags against the old properties only: TagResource for added or changed keys,
-  UntagResource for removed keys. With no setting to send it reads the domain (GetDomain) for
-  the response Data instead.
-- A changed DomainName is a replacement, configured as Create, answered with the new name.
-- The rollback of a failed replacement (the old properties name another domain) applies the new
-  properties in full and undoes nothing: nothing in the old ones was set on this domain.
-- Delete undoes what the properties set; nothing at all for `OnDelete: Retain`, a made-up
-  physical id or properties that do not validate.
-- Undoing: a key or queue is cleared with `""`; Matching, RuleBasedMatching and DataStore that the
-  resource enabled are disabled; DefaultExpirationDays cannot be cleared and stays.
+Two steps, both pure and table-tested with plain values:
+- `target(request)`: which domain the event acts on, if any, and the physical ids to answer with.
+  A changed DomainName is a replacement (configured as Create, answered with the new name); the
+  rollback of a failed replacement (the old properties name another domain) undoes nothing; a
+  Delete acts on no domain for a made-up physical id or properties that do not validate.
+- `plan(...)`: against the live domain (GetDomain), send only what differs from it, comparing only
+  what the properties say (`compare.setting_differs`):
+  - Create / replacement: every given setting and tag that differs, in one UpdateDomain.
+  - Update: what differs; a setting or tag key the new properties no longer name is undone —
+    only where the live domain still holds the value this resource set.
+  - Delete: undo every setting and tag key the properties name, where the live value is still
+    this resource's.
+  - Undo: `Restore` (default) puts back the value the ledger recorded as Found (where Found had
+    none, a key or queue is cleared, a toggle disabled, a tag removed); `Reset` clears and
+    disables; `Retain` changes nothing. DefaultExpirationDays cannot be cleared: Reset leaves it.
+  - RuleBasedMatching is locked while its live Status is IN_PROGRESS: a forward change raises
+    `LockMet` (the handler then asks whether the stack is rolling back); a Delete or a rollback
+    leaves it as it is and says so in `Plan.left`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from domain_provider.compare import setting_differs
 from domain_provider.errors import InvalidProperties
 from domain_provider.models import SETTINGS, DomainProperties, setting
 from domain_provider.request import Request
 
 TOGGLES = ("Matching", "RuleBasedMatching", "DataStore")
 CLEARABLE = ("DefaultEncryptionKey", "DeadLetterQueueUrl")
+LOCKED_STATUS = "IN_PROGRESS"
+SERVICE_ONLY = {"RuleBasedMatching": "Status", "DataStore": "Readiness"}
+"""Members GetDomain returns that UpdateDomain does not take."""
 
 Operation = Literal["GetDomain", "UpdateDomain", "TagResource", "UntagResource"]
 MUTATING: frozenset[str] = frozenset({"UpdateDomain", "TagResource", "UntagResource"})
+Kind = Literal["create", "replacement", "update", "full-update", "delete", "nothing"]
+
+
+class LockMet(Exception):
+    """A forward change to RuleBasedMatching while the service processes it (its status)."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -60,10 +77,13 @@ class Plan:
     """The id answered once the calls succeeded (the domain name, or the event's own id)."""
     unchanged_id: str
     """The id answered when the event fails before anything may have changed."""
+    kind: Kind = "nothing"
     domain_name: str | None = None
-    """The domain the calls act on; None when the event touches no domain."""
+    """The domain the event acts on; None when it touches no domain."""
     arn: str = ""
     calls: tuple[Call, ...] = ()
+    left: tuple[str, ...] = ()
+    """Settings left as they are because the service locks them (logged as a warning)."""
     note: str = ""
     """Why there is nothing to do, or what kind of change this is, for the log."""
     hint: str = ""
@@ -79,127 +99,175 @@ class Plan:
             return f"domain {self.domain_name}: nothing to change" + (
                 f" ({self.note})" if self.note else ""
             )
-        parts = " then ".join(call.describe() for call in self.calls)
-        return f"domain {self.domain_name}: {parts}"
+        return f"domain {self.domain_name}: " + " then ".join(c.describe() for c in self.calls)
 
     @property
     def activity(self) -> str:
-        """The calls, for a timeout's Reason."""
-        return f"{' + '.join(self.operations)} on domain {self.domain_name!r}"
+        """What the event is doing, for a timeout's Reason."""
+        what = " + ".join(self.operations) or "reading"
+        return f"{what} on domain {self.domain_name!r}"
 
 
-def plan(request: Request) -> Plan:
-    """The plan for one event (InvalidProperties for Create/Update properties that fail)."""
+def target(request: Request) -> Plan:
+    """The domain the event acts on and its ids (InvalidProperties for Create/Update)."""
     if request.request_type == "Delete":
-        return plan_delete(request)
+        return _delete_target(request)
     new = request.properties
     if new is None:
         raise InvalidProperties(request.invalid or "Properties: cannot be read")
+    arn = request.domain_arn(new.DomainName)
     if request.request_type == "Create":
-        return _configure(request, new, unchanged_id=request.failed_create_id)
+        return Plan(new.DomainName, request.failed_create_id, "create", new.DomainName, arn)
     assert request.physical_id is not None  # checked by the envelope
     if request.physical_id != new.DomainName:
-        return _configure(request, new, unchanged_id=request.physical_id, note="replacement")
+        return Plan(new.DomainName, request.physical_id, "replacement", new.DomainName, arn)
     old = request.old
     if old is None or old.DomainName != new.DomainName:
         # Old properties unreadable, or naming another domain (the rollback of a failed
         # replacement): nothing in them was set on this domain, so apply the new ones in full.
-        return _base(request, new, request.physical_id, _full_update(request, new))
-    return _base(request, new, request.physical_id, _update(request, new, old))
+        note = "old properties name no setting of this domain: nothing is undone"
+        return Plan(new.DomainName, new.DomainName, "full-update", new.DomainName, arn, note=note)
+    return Plan(new.DomainName, new.DomainName, "update", new.DomainName, arn)
 
 
-def plan_delete(request: Request) -> Plan:
-    """Delete: undo what the properties set; no call for Retain, a made-up id or bad properties."""
+def _delete_target(request: Request) -> Plan:
     physical_id = request.physical_id or ""
     properties = request.properties
     if properties is None:
         return Plan(physical_id, physical_id, note=f"properties do not validate: {request.invalid}")
     if physical_id != properties.DomainName:
         return Plan(physical_id, physical_id, note="no domain was configured under this id")
-    calls: tuple[Call, ...] = ()
-    if properties.OnDelete != "Retain":
-        arn = request.domain_arn(properties.DomainName)
-        undo: dict[str, Any] = {}
-        for name in SETTINGS:
-            value = setting(properties, name)
-            if value is not None:
-                undo.update(_undo(name, value))
-        calls = _calls(properties.DomainName, arn, undo, {}, tuple(properties.Tags))
     return Plan(
         physical_id,
         physical_id,
+        "delete",
         properties.DomainName,
         request.domain_arn(properties.DomainName),
-        calls,
         note=f"OnDelete: {properties.OnDelete}",
         hint=f", or delete the stack retaining {request.logical_id}",
     )
 
 
-def _configure(request: Request, new: DomainProperties, unchanged_id: str, note: str = "") -> Plan:
-    """Create, or the new domain of a replacement: everything given, in one UpdateDomain."""
-    update: dict[str, Any] = {"DomainName": new.DomainName, **_given(new)}
-    if new.Tags:
-        update["Tags"] = dict(new.Tags)
-    call = Call("UpdateDomain", update)
-    return Plan(
-        new.DomainName,
-        unchanged_id,
-        new.DomainName,
-        request.domain_arn(new.DomainName),
-        (call,),
-        note=note,
-    )
-
-
-def _base(
-    request: Request, new: DomainProperties, unchanged_id: str, calls: tuple[Call, ...]
-) -> Plan:
-    return Plan(
-        new.DomainName, unchanged_id, new.DomainName, request.domain_arn(new.DomainName), calls
-    )
-
-
-def _full_update(request: Request, new: DomainProperties) -> tuple[Call, ...]:
-    arn = request.domain_arn(new.DomainName)
-    return _calls(new.DomainName, arn, _given(new), dict(new.Tags), (), read=True)
-
-
-def _update(request: Request, new: DomainProperties, old: DomainProperties) -> tuple[Call, ...]:
-    changes: dict[str, Any] = {}
+def found_of(live: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of a GetDomain answer as UpdateDomain takes them: the ledger's Found."""
+    found: dict[str, Any] = {}
     for name in SETTINGS:
-        value, before = setting(new, name), setting(old, name)
-        if value is not None:
-            if value != before:
+        if live.get(name) is None:
+            continue
+        value = live[name]
+        if name in SERVICE_ONLY:
+            value = {k: v for k, v in value.items() if k != SERVICE_ONLY[name]}
+        found[name] = value
+    return found
+
+
+def plan(
+    request: Request,
+    base: Plan,
+    live: Mapping[str, Any],
+    found: Mapping[str, Any],
+    found_tags: Mapping[str, str | None],
+    may_leave_locked: bool = False,
+) -> Plan:
+    """The calls for `base` against the `live` domain, with the ledger's Found values. A Delete
+    (or `may_leave_locked`: an Update while the stack rolls back) leaves a locked
+    RuleBasedMatching as it is; a forward change to it raises LockMet."""
+    assert base.domain_name is not None
+    new = request.properties
+    assert new is not None
+    tags: Mapping[str, str] = live.get("Tags") or {}
+    changes: dict[str, Any] = {}
+    tag: dict[str, str] = {}
+    untag: list[str] = []
+    if base.kind == "delete":
+        mode = new.OnDelete
+        for name in SETTINGS:
+            changes.update(_put_back(name, setting(new, name), live, found, mode))
+        for key, value in new.Tags.items():
+            _put_back_tag(key, value, tags, found_tags, mode, tag, untag)
+    else:
+        for name in SETTINGS:
+            value = setting(new, name)
+            if value is not None and setting_differs(name, value, live.get(name)):
                 changes[name] = value
-        elif before is not None:
-            changes.update(_undo(name, before))
-    tag = {key: value for key, value in new.Tags.items() if old.Tags.get(key) != value}
-    untag = tuple(key for key in old.Tags if key not in new.Tags)
-    arn = request.domain_arn(new.DomainName)
-    return _calls(new.DomainName, arn, changes, tag, untag, read=True)
-
-
-def _calls(
-    domain_name: str,
-    arn: str,
-    changes: dict[str, Any],
-    tag: dict[str, str],
-    untag: tuple[str, ...],
-    read: bool = False,
-) -> tuple[Call, ...]:
-    """UpdateDomain with `changes` (or, when `read` and there are none, GetDomain for the
-    response Data), then TagResource and UntagResource when there is anything to send."""
+        tag = {key: value for key, value in new.Tags.items() if tags.get(key) != value}
+        old = request.old
+        if base.kind == "update" and old is not None:
+            for name in SETTINGS:
+                if setting(new, name) is None:
+                    changes.update(_put_back(name, setting(old, name), live, found, new.OnDelete))
+            for key, value in old.Tags.items():
+                if key not in new.Tags:
+                    _put_back_tag(key, value, tags, found_tags, new.OnDelete, tag, untag)
+    left: tuple[str, ...] = ()
+    status = (live.get("RuleBasedMatching") or {}).get("Status")
+    if "RuleBasedMatching" in changes and status == LOCKED_STATUS:
+        if base.kind != "delete" and not may_leave_locked:
+            raise LockMet(status)
+        del changes["RuleBasedMatching"]
+        left = ("RuleBasedMatching",)
     calls: list[Call] = []
+    in_one = base.kind in ("create", "replacement")
+    if in_one and tag:
+        changes["Tags"] = tag
     if changes:
-        calls.append(Call("UpdateDomain", {"DomainName": domain_name, **changes}))
-    elif read:
-        calls.append(Call("GetDomain", {"DomainName": domain_name}))
-    if tag:
-        calls.append(Call("TagResource", {"resourceArn": arn, "tags": tag}))
+        calls.append(Call("UpdateDomain", {"DomainName": base.domain_name, **changes}))
+    if tag and not in_one:
+        calls.append(Call("TagResource", {"resourceArn": base.arn, "tags": tag}))
     if untag:
-        calls.append(Call("UntagResource", {"resourceArn": arn, "tagKeys": list(untag)}))
-    return tuple(calls)
+        calls.append(Call("UntagResource", {"resourceArn": base.arn, "tagKeys": untag}))
+    return replace(base, calls=tuple(calls), left=left)
+
+
+def without(plan_: Plan, member: str) -> Plan:
+    """The plan with `member` left out of its UpdateDomain (after the service refused it)."""
+    calls: list[Call] = []
+    for call in plan_.calls:
+        if call.operation == "UpdateDomain" and member in call.request:
+            request = {k: v for k, v in call.request.items() if k != member}
+            if len(request) == 1:
+                continue
+            call = Call("UpdateDomain", request)
+        calls.append(call)
+    return replace(plan_, calls=tuple(calls), left=(*plan_.left, member))
+
+
+def _put_back(
+    name: str, value: Any, live: Mapping[str, Any], found: Mapping[str, Any], mode: str
+) -> dict[str, Any]:
+    """What undoes one setting this resource set to `value`: nothing when it set none, when the
+    live domain no longer holds it (someone changed it since), or under Retain."""
+    if value is None or mode == "Retain" or setting_differs(name, value, live.get(name)):
+        return {}
+    if mode == "Restore" and name in found:
+        # Found is a whole GetDomain value: the live one must equal it, not merely contain it.
+        back = found[name]
+        return {name: back} if back != found_of(live).get(name) else {}
+    if name in CLEARABLE and value != "":
+        return {name: ""}
+    if name in TOGGLES and value.get("Enabled") is True:
+        return {name: {"Enabled": False}}
+    return {}
+
+
+def _put_back_tag(
+    key: str,
+    value: str,
+    live: Mapping[str, str],
+    found_tags: Mapping[str, str | None],
+    mode: str,
+    tag: dict[str, str],
+    untag: list[str],
+) -> None:
+    """Undo one tag key this resource set to `value`, where the live value is still that."""
+    if mode == "Retain" or live.get(key) != value:
+        return
+    back = found_tags.get(key) if mode == "Restore" else None
+    if back is not None:
+        if back != value:
+            tag[key] = back
+    else:
+        untag.append(key)
 
 
 def _describe(member: str, value: Any) -> str:
@@ -212,15 +280,7 @@ def _describe(member: str, value: Any) -> str:
     return f"{member} set"
 
 
-def _given(properties: DomainProperties) -> dict[str, Any]:
+def given(properties: DomainProperties) -> dict[str, Any]:
+    """The settings the properties name, as UpdateDomain takes them."""
     values = {name: setting(properties, name) for name in SETTINGS}
     return {name: value for name, value in values.items() if value is not None}
-
-
-def _undo(name: str, value: Any) -> dict[str, Any]:
-    """What reverts one setting this resource had set: nothing when it needs no undoing."""
-    if name in CLEARABLE and value != "":
-        return {name: ""}
-    if name in TOGGLES and value.get("Enabled") is True:
-        return {name: {"Enabled": False}}
-    return {}

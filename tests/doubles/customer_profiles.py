@@ -6,7 +6,9 @@ with botocore's model and its serializer writes the answer. Importing this modul
 
 Semantics, as the service documents them:
 - UpdateDomain: members present replace; `""` clears DefaultEncryptionKey / DeadLetterQueueUrl;
-  Tags only add; an enabled RuleBasedMatching gets a Status.
+  Tags only add; an enabled RuleBasedMatching gets a Status (PENDING; a test drives it on to
+  IN_PROGRESS and ACTIVE with `rule_based_matching_status`), and a change to RuleBasedMatching
+  is refused (BadRequestException) while the status is IN_PROGRESS or `locked_after_active`.
 - Requests are validated server-side against the model's limits (lengths, patterns, enums, ranges,
   list sizes, required members) and the API page's SOURCE → SourceName rule: BadRequestException.
 - Every call is recorded (`calls`); faults can be injected per operation (`fail`, `slow`) and a
@@ -80,6 +82,7 @@ class CustomerProfilesBackend(BaseBackend):
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.faults: list[Fault] = []
         self.rate_limit: float | None = None
+        self.locked_after_active = False
         self._recent: deque[float] = deque()
         self._lock = threading.Lock()
 
@@ -104,6 +107,17 @@ class CustomerProfilesBackend(BaseBackend):
     def slow(self, operation: str, seconds: float, times: int = 1) -> None:
         """Delay the next `times` calls of `operation` by `seconds` before answering."""
         self.faults.append(Fault(operation, None, times, seconds))
+
+    def rule_based_matching_status(
+        self, domain_name: str, status: str, locked_after_active: bool = False
+    ) -> None:
+        """Move the domain's rule-based matching to `status` (PENDING, IN_PROGRESS, ACTIVE), as the
+        service does while it processes it; `locked_after_active`: the day after ACTIVE, when the
+        service still refuses changes."""
+        with self._lock:
+            rules = self._domain(domain_name).settings.setdefault("RuleBasedMatching", {})
+            rules["Status"] = status
+            self.locked_after_active = locked_after_active
 
     def throttle_above(self, calls_per_second: float | None) -> None:
         """Answer ThrottlingException to calls beyond this rate (a one-second sliding window)."""
@@ -175,6 +189,13 @@ class CustomerProfilesBackend(BaseBackend):
 
     def _update_domain(self, params: dict[str, Any]) -> dict[str, Any]:
         domain = self._domain(params["DomainName"])
+        status = domain.settings.get("RuleBasedMatching", {}).get("Status")
+        locked = status == "IN_PROGRESS" or (status == "ACTIVE" and self.locked_after_active)
+        if "RuleBasedMatching" in params and locked:
+            raise error(
+                "BadRequestException",
+                f"RuleBasedMatching cannot be updated while its status is {status}",
+            )
         _apply_settings(domain, params)
         domain.tags.update(params.get("Tags", {}))
         domain.updated_at = datetime.now(UTC)

@@ -1,8 +1,11 @@
 """Run the provider on this machine: no AWS account, no Docker.
 
 `python -m tests.local.play` plays a stack's life through the real Lambda handler against the
-Customer Profiles double (Create → Update → replacement → Delete of both domains) and prints each
-CloudFormation response and the domain's state after it.
+Customer Profiles double and moto's DynamoDB (the ledger), on a domain that was configured before
+the stack (its own key, identity resolution on, a `team` tag): Create adopts it, Update changes
+it, a replacement moves to another domain, the Deletes put both back. It prints each
+CloudFormation response and the domain's state after it, and at the end the first domain as it was
+found and as it is now, side by side.
 
 `python -m tests.local.play --event events/create.json` invokes the handler with one event file,
 as `sam local invoke -e` would, and prints the response it sent.
@@ -20,6 +23,12 @@ from typing import Any
 from tests.support.aws import FAKE_ENVIRONMENT
 
 DOMAINS = ("crm-profiles", "crm-profiles-eu")
+PRECONFIGURED = {
+    "DefaultEncryptionKey": "arn:aws:kms:us-east-1:123456789012:key/0000aaaa-someone-else",
+    "Matching": {"Enabled": True},
+}
+PRECONFIGURED_TAGS = {"team": "someone-else"}
+HIDDEN = ("CreatedAt", "LastUpdatedAt")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,24 +41,36 @@ def main(argv: list[str] | None = None) -> int:
 
     from moto import mock_aws
 
+    from domain_provider.aws import dynamodb_client
+    from domain_provider.ledger import LEDGER_TABLE_ENV
     from tests.doubles.customer_profiles import backend
     from tests.support.cloudformation import invoke, load_event, response_bucket
+    from tests.support.ledger import create_ledger_table
 
     with mock_aws(), response_bucket() as bucket:
+        os.environ[LEDGER_TABLE_ENV] = create_ledger_table(dynamodb_client())
         double = backend()
         for domain in DOMAINS:
             double.handle("CreateDomain", {"DomainName": domain, "DefaultExpirationDays": 365})
-        double.calls.clear()
         if args.event:
+            double.calls.clear()
             event = json.loads(args.event.read_text())
             response = invoke(event, bucket)
             _show(f"{event['RequestType']} ({args.event})", response, double, event)
             return 0 if response["Status"] == "SUCCESS" else 1
+        first = DOMAINS[0]
+        double.handle("UpdateDomain", {"DomainName": first, **PRECONFIGURED})
+        arn = f"arn:aws:profile:us-east-1:123456789012:domains/{first}"
+        double.handle("TagResource", {"resourceArn": arn, "tags": PRECONFIGURED_TAGS})
+        found = _state(double, first)
         steps: list[tuple[str, str | None]] = [
-            ("Create", "create.json"),
-            ("Update: clear the key, disable rule-based matching, retag", "update.json"),
+            ("Create: adopt a domain configured before the stack", "create.json"),
+            ("Update: drop the key and rule-based matching, retag", "update.json"),
             ("Update: DomainName changed, a replacement", "update-replace.json"),
-            ("Delete of the old domain (CloudFormation's cleanup)", "delete.json"),
+            (
+                "Delete of the old domain (CloudFormation's cleanup): put back as found",
+                "delete.json",
+            ),
             ("Delete of the new domain (stack deletion)", None),
         ]
         failed = 0
@@ -59,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             response = invoke(event, bucket)
             failed += response["Status"] != "SUCCESS"
             _show(title, response, double, event)
+        _side_by_side(first, found, _state(double, first))
         return 1 if failed else 0
 
 
@@ -70,6 +92,12 @@ def _delete_replacement(load_event: Any) -> dict[str, Any]:
     return event
 
 
+def _state(double: Any, name: str) -> dict[str, Any]:
+    state: dict[str, Any] = double.handle("GetDomain", {"DomainName": name})
+    double.calls.pop()
+    return {key: value for key, value in state.items() if key not in HIDDEN}
+
+
 def _show(title: str, response: dict[str, Any], double: Any, event: dict[str, Any]) -> None:
     name = response["PhysicalResourceId"]
     print(f"\n=== {title}")
@@ -79,12 +107,20 @@ def _show(title: str, response: dict[str, Any], double: Any, event: dict[str, An
         print(f"  {key}: {json.dumps(response[key])}")
     domain_name = name if name in double.domains else event["ResourceProperties"].get("DomainName")
     if domain_name in double.domains:
-        state = double.handle("GetDomain", {"DomainName": domain_name})
-        double.calls.pop()
-        state.pop("CreatedAt"), state.pop("LastUpdatedAt")
         print(f"Domain {domain_name} now:")
-        for key, value in state.items():
+        for key, value in _state(double, domain_name).items():
             print(f"  {key}: {json.dumps(value, default=str)}")
+
+
+def _side_by_side(name: str, found: dict[str, Any], now: dict[str, Any]) -> None:
+    print(f"\n=== Domain {name}: as the stack found it | as the stack left it")
+    for key in sorted(set(found) | set(now)):
+        before, after = (
+            json.dumps(state[key]) if key in state else "none" for state in (found, now)
+        )
+        off = {"none", '{"Enabled": false}'}
+        mark = "same" if before == after else "both off" if {before, after} <= off else "DIFFERENT"
+        print(f"  {key}: {before} | {after}  ({mark})")
 
 
 if __name__ == "__main__":
