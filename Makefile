@@ -61,7 +61,7 @@ unit-hermetic-313: $(STAMP313)
 	$(VENV313)/bin/pytest
 
 clean:
-	rm -rf $(VENV) $(VENV313) $(TOOLS_VENV) .aws-sam build
+	rm -rf $(VENV) $(VENV313) $(TOOLS_VENV) $(SAM_VENV) .aws-sam build
 
 # --- Deploy and packaging (issues 3 and 8)
 # Template tools live in their own venv: checkov pins packaging<24, which pytest 9 (dev group)
