@@ -61,11 +61,12 @@ unit-hermetic-313: $(STAMP313)
 	$(VENV313)/bin/pytest
 
 clean:
-	rm -rf $(VENV) $(VENV313) $(TOOLS_VENV) .aws-sam build
+	rm -rf $(VENV) $(VENV313) $(TOOLS_VENV) $(SAM_VENV) .aws-sam build
 
-# --- Deploy and packaging (issue 3)
+# --- Deploy and packaging (issues 3 and 8)
 # Template tools live in their own venv: checkov pins packaging<24, which pytest 9 (dev group)
 # cannot use. The CDK example is synthesized with the same venv (aws-cdk-lib runs on node).
+# The SAM CLI has a third one: it pins boto3==1.43.108, checkov 3.3.30 boto3==1.35.49.
 TOOLS_VENV := .venv-tools
 TOOLS := $(TOOLS_VENV)/bin
 TOOLS_STAMP := $(TOOLS_VENV)/.installed-stamp
@@ -74,7 +75,11 @@ CDK_EXAMPLE := examples/cdk
 # jsii warns on every run that node 20 is past its end of life (it still works).
 JSII_QUIET := JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 CDK_TEMPLATE := $(CDK_EXAMPLE)/cdk.out/CustomerProfilesDomainExample.template.json
-TEMPLATES := template.yaml examples/cloudformation/domain.yaml examples/sam/template.yaml
+TEMPLATES := template.yaml examples/cloudformation/domain.yaml examples/sam/template.yaml \
+	examples/sar/template.yaml
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed-stamp
+SAM_PIN := aws-sam-cli==1.170.0
 # checkov: offline (no guideline download), CloudFormation only; skips live in the templates.
 CHECKOV := BC_SKIP_MAPPING=TRUE $(TOOLS)/checkov --quiet --compact --skip-download --framework cloudformation
 
@@ -86,8 +91,18 @@ $(TOOLS_STAMP): Makefile
 	$(TOOLS)/python -m pip install -q $(TOOLS_PINS)
 	touch $@
 
-## Install cfn-lint, checkov and the CDK into .venv-tools (tests/test_examples.py uses it).
-tools: $(TOOLS_STAMP)
+$(SAM_STAMP): Makefile
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q --upgrade "pip>=25.1"
+	$(SAM_VENV)/bin/python -m pip install -q $(SAM_PIN)
+	touch $@
+
+## Install cfn-lint, checkov and the CDK into .venv-tools (tests/test_examples.py uses it), and
+## the SAM CLI into .venv-sam (tests/test_sam_cli.py runs the README's sam commands with it).
+tools: $(TOOLS_STAMP) $(SAM_STAMP)
+
+# The marked tests need both venvs.
+unit: $(TOOLS_STAMP) $(SAM_STAMP)
 
 ## Build the arm64/Python 3.13 artifact with its bytecode into .aws-sam/build (no Docker; needs a
 ## CPython 3.13: python3.13 on PATH or pyenv's); then `sam deploy`. `sam build` runs the same script.

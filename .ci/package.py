@@ -163,6 +163,10 @@ def write_built_template(out: Path) -> None:
     if text.count(CODE_URI_LINE) != 1:
         raise SystemExit(f"template.yaml must contain exactly one line {CODE_URI_LINE.strip()!r}")
     built = text.replace(CODE_URI_LINE, f"      CodeUri: {FUNCTION_ID}\n")
+    # The SAR metadata's files, relative to the built template (as `sam build` rewrites them).
+    for key, name in (("LicenseUrl", "LICENSE"), ("ReadmeUrl", "README.md")):
+        relative = os.path.relpath(ROOT / name, out)
+        built = built.replace(f"    {key}: {name}\n", f"    {key}: {relative}\n")
     (out / "template.yaml").write_text(built)
 
 

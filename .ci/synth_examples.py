@@ -1,4 +1,4 @@
-"""Print the three example templates as one JSON object: {"cloudformation", "sam", "cdk"}.
+"""Print the example templates as one JSON object: {"cloudformation", "sam", "sar", "cdk"}.
 
 Runs on the tools venv (.venv-tools: cfn-lint, aws-cdk-lib), called by tests/test_examples.py,
 which checks the templates against botocore's UpdateDomain model on the dev venv. The CDK app is
@@ -49,6 +49,7 @@ if __name__ == "__main__":
         {
             "cloudformation": yaml_template(ROOT / "examples" / "cloudformation" / "domain.yaml"),
             "sam": yaml_template(ROOT / "examples" / "sam" / "template.yaml"),
+            "sar": yaml_template(ROOT / "examples" / "sar" / "template.yaml"),
             "cdk": cdk_template(),
         },
         sys.stdout,

@@ -1,8 +1,9 @@
-"""The examples users copy: CloudFormation, SAM and CDK (synthesized with no AWS account).
+"""The examples users copy: CloudFormation, SAM, SAR and CDK (synthesized with no AWS account).
 
 Given each example template, when it is read (the CDK app synthesized in memory by
 .ci/synth_examples.py on .venv-tools, where aws-cdk-lib and cfn-lint live), then its
-Custom::CustomerProfilesDomain uses the provider's exported ServiceToken, names only
+Custom::CustomerProfilesDomain uses the provider's ServiceToken (the stack export, or the
+output of the provider installed from the Serverless Application Repository), names only
 UpdateDomain request members (plus OnDelete), turns Matching, RuleBasedMatching and DataStore
 on, and the key and queue it hands to the service are open to profile.amazonaws.com for this
 account and domain only. cfn-lint and checkov run on the same templates in `make lint-templates`.
@@ -23,7 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 TOOLS_PYTHON = ROOT / ".venv-tools" / "bin" / "python"
 CUSTOM_TYPE = "Custom::CustomerProfilesDomain"
 PROVIDER_KEYS = {"ServiceToken", "OnDelete"}
-EXAMPLES = ("cloudformation", "sam", "cdk")
+EXAMPLES = ("cloudformation", "sam", "sar", "cdk")
+# The SAR example installs its own provider (no export) and hands the domain no key or queue.
+WITH_EXPORT_KEY_AND_QUEUE = ("cloudformation", "sam", "cdk")
+APPLICATION_TYPE = "AWS::Serverless::Application"
 
 pytestmark = pytest.mark.tools
 
@@ -80,7 +84,7 @@ def profile_service_statements(template: Template) -> list[Template]:
     return statements
 
 
-@pytest.mark.parametrize("example", EXAMPLES)
+@pytest.mark.parametrize("example", WITH_EXPORT_KEY_AND_QUEUE)
 def test_settings_use_the_exported_service_token(
     templates: dict[str, Template], example: str
 ) -> None:
@@ -89,6 +93,20 @@ def test_settings_use_the_exported_service_token(
     exported = token["Fn::ImportValue"]
     name = exported if isinstance(exported, str) else exported["Fn::Sub"]
     assert name.endswith("-ServiceToken")
+
+
+def test_sar_example_uses_the_installed_provider_scoped_to_its_own_domain(
+    templates: dict[str, Template],
+) -> None:
+    template = templates["sar"]
+    ((provider_id, provider),) = resources_of_type(template, APPLICATION_TYPE).items()
+    (domain_id,) = resources_of_type(template, "AWS::CustomerProfiles::Domain")
+
+    assert settings_of(template)["ServiceToken"] == {
+        "Fn::GetAtt": [provider_id, "Outputs.ServiceToken"]
+    }
+    allowed = provider["Properties"]["Parameters"]["AllowedDomainNames"]
+    assert allowed == template["Resources"][domain_id]["Properties"]["DomainName"]
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
@@ -121,7 +139,7 @@ def test_settings_configure_the_domain_the_template_creates(
     assert settings_of(template)["DomainName"] == {"Ref": domain_id}
 
 
-@pytest.mark.parametrize("example", EXAMPLES)
+@pytest.mark.parametrize("example", WITH_EXPORT_KEY_AND_QUEUE)
 def test_key_and_queue_open_to_the_service_for_this_account_and_domain_only(
     templates: dict[str, Template], example: str
 ) -> None:
@@ -138,3 +156,14 @@ def test_key_and_queue_open_to_the_service_for_this_account_and_domain_only(
     for statement in statements:
         keys = {key for operator in statement["Condition"].values() for key in operator}
         assert {"aws:SourceAccount", "aws:SourceArn"} <= keys, statement
+
+
+def test_cdk_template_checks_the_bootstrap_version_so_bootstrap_comes_first(
+    templates: dict[str, Template],
+) -> None:
+    template = templates["cdk"]
+
+    assert "BootstrapVersion" in template["Parameters"]
+    assert "CheckBootstrapVersion" in template["Rules"]
+    readme = (ROOT / "README.md").read_text()
+    assert readme.index("cdk bootstrap") < readme.index("cdk deploy")

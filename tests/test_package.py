@@ -185,7 +185,15 @@ def test_built_template_points_sam_deploy_at_the_artifact(lambda_out: Path) -> N
     built = (lambda_out / "template.yaml").read_text().splitlines()
 
     changed = [(a, b) for a, b in zip(source, built, strict=True) if a != b]
-    assert changed == [("      CodeUri: provider/", f"      CodeUri: {FUNCTION_ID}")]
+    # The SAR metadata's files, relative to the built template, as `sam build` writes them.
+    license_file, readme = (
+        os.path.relpath(ROOT / name, lambda_out) for name in ("LICENSE", "README.md")
+    )
+    assert changed == [
+        ("    LicenseUrl: LICENSE", f"    LicenseUrl: {license_file}"),
+        ("    ReadmeUrl: README.md", f"    ReadmeUrl: {readme}"),
+        ("      CodeUri: provider/", f"      CodeUri: {FUNCTION_ID}"),
+    ]
 
 
 def test_host_twin_holds_the_same_files_but_compiled_extensions(

@@ -2,7 +2,10 @@
 """CDK example: a Customer Profiles domain with its own key and dead-letter queue, and the
 Custom::CustomerProfilesDomain resource turning on Matching, RuleBasedMatching and DataStore.
 
-`cdk deploy` in this folder (the provider stack must be deployed in the same account/region).
+In this folder, once per account and region, `npx aws-cdk bootstrap` first (the synthesized
+template checks the bootstrap stack's version: the BootstrapVersion parameter and the
+CheckBootstrapVersion rule), then `npx aws-cdk deploy`. The provider stack must be deployed in the
+same account and region.
 """
 
 from __future__ import annotations
