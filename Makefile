@@ -50,7 +50,7 @@ types: $(STAMP)
 
 ## The hermetic tests (plain `pytest`) on Python 3.11 and on 3.13, the runtime's, side by side
 ## (they mostly wait); then the marked ones on 3.11: PyPI downloads, tools venv, slow.
-unit: $(STAMP) $(STAMP313) $(TOOLS_STAMP)
+unit: $(STAMP) $(STAMP313)
 	$(MAKE) --no-print-directory -j2 --output-sync=target unit-hermetic unit-hermetic-313
 	$(BIN)/pytest -m "network or tools or slow"
 
