@@ -281,6 +281,8 @@ def cold_start(runs: int) -> dict[str, Any]:
             for variant in order:
                 fresh_domain(profiles, ledger)  # each container meets a new, unclaimed domain
                 path = os.pathsep.join(str(folder) for folder in paths[variant])
+                models = paths[variant][-1] / "models"  # the artifact's trimmed models
+                data_path = {"AWS_DATA_PATH": str(models)} if variant.startswith("provider") else {}
                 before, calls_before = len(ResponseReceiver.statuses), len(profiles.calls)
                 out = subprocess.run(  # noqa: S603 - fixed argv
                     [
@@ -292,7 +294,7 @@ def cold_start(runs: int) -> dict[str, Any]:
                         modules[variant.split("/")[0]],
                         json.dumps(event),
                     ],
-                    env=env,
+                    env={**env, **data_path},
                     capture_output=True,
                     text=True,
                     check=True,

@@ -13,6 +13,10 @@ The target defaults to Lambda's: CPython 3.13 on manylinux2014 aarch64 (arm64), 
 only. `--platform`/`--python-version` build the same tree for another platform (the tests build
 one for this machine, to import it).
 
+Beside the package, `models/` holds botocore's models of the services the provider calls, trimmed
+to the operations it calls (domain_provider/operations.py): template.yaml points AWS_DATA_PATH at
+it, and a client of such a model is built in a fraction of the time (a cold start builds two).
+
 Every module ships its bytecode, compiled by a CPython of the target version (`--python`, else
 found on PATH or under pyenv) with `--invalidation-mode unchecked-hash`: Lambda's /var/task is
 read-only, so without it each cold start compiles what it imports, and timestamp-checked
@@ -22,12 +26,16 @@ bytecode would be judged stale against the dates a zip gives its files. `--no-by
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import os
+import runpy
 import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTION_ID = "ProviderFunction"
@@ -85,6 +93,53 @@ def copy_source(target: Path, source: Path) -> None:
         target / "domain_provider",
         ignore=shutil.ignore_patterns(*EXCLUDED_NAMES),
     )
+
+
+def trim_models(data: Path, source: Path, out: Path | None = None) -> Path:
+    """Write botocore's models (from `data`, the artifact's own botocore/data) of the services
+    the provider calls, with only the operations it calls (`source`/operations.py) and the shapes
+    they reach, into `out` (default: `models` beside `data`'s botocore); botocore finds them
+    first through AWS_DATA_PATH (template.yaml). The folder written."""
+    listed = runpy.run_path(str(source / "operations.py"))
+    out = out or data.parent.parent / listed["MODELS_DIR"]
+    for service, operations in listed["OPERATIONS"].items():
+        (version,) = sorted(path.name for path in (data / service).iterdir())[-1:]
+        model = _read_model(data / service / version / "service-2")
+        trimmed = trimmed_model(model, operations)
+        target = out / service / version / "service-2.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(trimmed, separators=(",", ":"), sort_keys=True))
+    return out
+
+
+def _read_model(stem: Path) -> dict[str, Any]:
+    plain, packed = stem.with_suffix(".json"), stem.with_suffix(".json.gz")
+    if plain.is_file():
+        return json.loads(plain.read_text())  # type: ignore[no-any-return]
+    return json.loads(gzip.decompress(packed.read_bytes()))  # type: ignore[no-any-return]
+
+
+def trimmed_model(model: dict[str, Any], operations: tuple[str, ...]) -> dict[str, Any]:
+    """`model` with only `operations` and the shapes their inputs, outputs and errors reach."""
+    reached: set[str] = set()
+    pending = []
+    for name in operations:
+        operation = model["operations"][name]
+        pending += [operation[key]["shape"] for key in ("input", "output") if key in operation]
+        pending += [error["shape"] for error in operation.get("errors", [])]
+    while pending:
+        name = pending.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        shape = model["shapes"][name]
+        pending += [member["shape"] for member in shape.get("members", {}).values()]
+        pending += [shape[key]["shape"] for key in ("member", "key", "value") if key in shape]
+    return {
+        **model,
+        "operations": {name: model["operations"][name] for name in operations},
+        "shapes": {name: model["shapes"][name] for name in sorted(reached)},
+    }
 
 
 def cache_tag_of(interpreter: str) -> str | None:
@@ -179,6 +234,7 @@ def build_function(
     install_requirements(tree, platform, python_version)
     copy_source(tree, source)
     prune(tree)
+    trim_models(tree / "botocore" / "data", source)
     if python is not None:
         compile_bytecode(tree, python, python_version)
 

@@ -33,7 +33,6 @@ def main(argv: list[str] | None = None) -> int:
     from moto import mock_aws
 
     from domain_provider import drift
-    from domain_provider.aws import dynamodb_client
     from domain_provider.ledger import LEDGER_TABLE_ENV
     from tests.doubles.customer_profiles import backend
     from tests.support.cloudformation import invoke, load_event, response_bucket
@@ -41,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with mock_aws():
         double = backend()
-        os.environ[LEDGER_TABLE_ENV] = create_ledger_table(dynamodb_client())
+        os.environ[LEDGER_TABLE_ENV] = create_ledger_table()
         owners: dict[str, tuple[Any, str, str]] = {
             DRIFTED: ("create.json", "crm-profiles", "DomainSettings"),
             IN_SYNC: ("update-replace.json", "crm-profiles-eu", "EuDomainSettings"),

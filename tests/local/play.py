@@ -41,14 +41,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from moto import mock_aws
 
-    from domain_provider.aws import dynamodb_client
     from domain_provider.ledger import LEDGER_TABLE_ENV
     from tests.doubles.customer_profiles import backend
     from tests.support.cloudformation import invoke, load_event, response_bucket
     from tests.support.ledger import create_ledger_table
 
     with mock_aws(), response_bucket() as bucket:
-        os.environ[LEDGER_TABLE_ENV] = create_ledger_table(dynamodb_client())
+        os.environ[LEDGER_TABLE_ENV] = create_ledger_table()
         double = backend()
         for domain in DOMAINS:
             double.handle("CreateDomain", {"DomainName": domain, "DefaultExpirationDays": 365})

@@ -20,8 +20,16 @@ STACK_ID = (
 LOGICAL_ID = "DomainSettings"
 
 
-def create_ledger_table(client: Any, name: str = LEDGER_TABLE) -> str:
-    """The ledger table (partition key `DomainName`, on demand); its name."""
+def create_ledger_table(client: Any = None, name: str = LEDGER_TABLE) -> str:
+    """The ledger table (partition key `DomainName`, on demand); its name. Without `client`, an
+    administrator's own (a session apart from the provider's, whose models may be trimmed)."""
+    if client is None:
+        import boto3
+        import botocore.session
+
+        full_models = botocore.session.get_session()
+        full_models.set_config_variable("data_path", "")  # botocore's own, whatever AWS_DATA_PATH
+        client = boto3.session.Session(botocore_session=full_models).client("dynamodb")
     client.create_table(
         TableName=name,
         AttributeDefinitions=[{"AttributeName": "DomainName", "AttributeType": "S"}],
