@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from typing import Any
 
 import pytest
@@ -528,3 +529,77 @@ def test_every_event_stays_within_the_contracts_call_maxima(profiles, cfn, ledge
         allowed = MAXIMA[event["RequestType"]]
         over = {name for name in calls if calls.count(name) > allowed.get(name, 0)}
         assert not over, (event["RequestType"], calls)
+
+
+# A claim never outlives its resource -----------------------------------------------------------
+
+
+def test_a_create_answered_at_the_timeout_after_its_claim_keeps_the_domain_id_so_delete_releases(
+    profiles, cfn, ledger
+):
+    from tests.test_faults import deliver
+
+    # The claim lands, then its answer is slow: the timer (5 s into an 8 s Lambda) answers while
+    # the claim is held and UpdateDomain has not started.
+    ledger.meta.events.register("after-call.dynamodb.UpdateItem", lambda **_: time.sleep(5.6))
+
+    deliver(load_event("create.json"), cfn, timeout=8.0)
+
+    assert cfn.last["Status"] == "FAILED"
+    assert cfn.last["PhysicalResourceId"] == DOMAIN, "the Delete must find the claim"
+    assert item(ledger) is not None
+    ledger.meta.events.unregister("after-call.dynamodb.UpdateItem")
+    assert invoke(delete_of(load_event("create.json")), cfn)["Status"] == "SUCCESS"
+    assert item(ledger) is None
+
+
+def test_a_failed_create_whose_release_fails_answers_the_domain_id(profiles, cfn, ledger):
+    profiles.fail("UpdateDomain", "AccessDeniedException")
+    deny(ledger, "DeleteItem")
+
+    body = invoke(load_event("create.json"), cfn)
+
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith(
+        "Access denied: the provider's role needs profile:UpdateDomain"
+    )
+    assert body["PhysicalResourceId"] == DOMAIN
+    assert item(ledger) is not None
+
+
+def test_a_failed_replacement_whose_outcome_is_unknown_says_its_claim_is_kept(
+    profiles, cfn, ledger
+):
+    invoke(load_event("create.json"), cfn)
+    profiles.fail("UpdateDomain", "InternalServerException", times=10)
+
+    body = invoke(load_event("update-replace.json"), cfn)
+
+    assert body["Status"] == "FAILED"
+    assert "the claim on 'crm-profiles-eu' is kept" in body["Reason"]
+    assert item(ledger, "crm-profiles-eu") is not None
+
+
+def test_a_refusal_that_is_not_the_lock_keeps_the_services_reason(profiles, cfn):
+    profiles.fail("UpdateDomain", "BadRequestException", message="KMS key is not accessible")
+    profiles.calls.clear()
+
+    body = invoke(load_event("create.json"), cfn)
+
+    assert body["Reason"].startswith(
+        "UpdateDomain on domain 'crm-profiles' was rejected: KMS key is not accessible"
+    )
+
+
+def test_a_delete_refused_before_any_change_says_how_to_go_on(profiles, cfn):
+    create = load_event("create.json")
+    invoke(create, cfn)
+    profiles.fail("GetDomain", "AccessDeniedException")
+
+    body = invoke(delete_of(create), cfn)
+
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith(
+        f"Access denied: the provider's role needs profile:GetDomain on {ARN}; grant it and "
+        "retry, or delete the stack retaining DomainSettings"
+    )

@@ -357,3 +357,23 @@ def test_summary_says_what_will_change():
         "domain crm: UpdateDomain(DataStore set, DefaultEncryptionKey cleared, Matching disabled)"
         " then TagResource(a, b) then UntagResource(c)"
     )
+
+
+def test_update_that_drops_a_member_inside_a_setting_sends_the_setting_whole():
+    old = {"Matching": {"Enabled": "true", "AutoMerging": {"Enabled": "true"}}}
+    live = {**EMPTY, "Matching": {"Enabled": True, "AutoMerging": {"Enabled": True}}}
+
+    result = planned("Update", {"Matching": {"Enabled": "true"}}, live=live, old=old)
+
+    assert result.calls == (
+        Call("UpdateDomain", {"DomainName": NAME, "Matching": {"Enabled": True}}),
+    )
+
+
+def test_update_leaves_a_setting_someone_changed_since_when_the_new_one_still_holds():
+    old = {"Matching": {"Enabled": "true", "AutoMerging": {"Enabled": "true"}}}
+    live = {**EMPTY, "Matching": {"Enabled": True, "AutoMerging": {"Enabled": False}}}
+
+    result = planned("Update", {"Matching": {"Enabled": "true"}}, live=live, old=old)
+
+    assert result.calls == ()

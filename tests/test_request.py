@@ -175,3 +175,14 @@ def test_a_non_object_event_is_malformed_and_has_no_url():
     assert isinstance(malformed, Malformed)
     assert malformed.response_url is None
     assert malformed.reason.startswith("the event must be a JSON object")
+
+
+def test_an_event_that_is_not_an_object_is_logged_and_dropped(cfn, json_logs):
+    from domain_provider.handler import handler
+    from tests.support.cloudformation import LambdaContext
+
+    handler(["not", "an", "event"], LambdaContext())
+
+    assert cfn.puts == []
+    dropped = [line for line in parse_json_logs(json_logs) if "dropped" in line["message"]]
+    assert dropped[0]["reason"].startswith("the event must be a JSON object")

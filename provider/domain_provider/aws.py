@@ -148,8 +148,7 @@ def apply(client: Any, plan: Plan, progress: Progress) -> dict[str, Any] | None:
                 )
                 break
             except (ClientError, BotoCoreError) as error:
-                failure = translate(call.operation, error, plan.domain_name or "", plan.arn)
-                raise failure.with_hint(plan.hint) from error
+                raise translate(call.operation, error, plan.domain_name or "", plan.arn) from error
             if call.operation in ("UpdateDomain", "GetDomain"):
                 domain = response
     return domain
@@ -207,11 +206,21 @@ def translate(operation: str, error: Exception, name: str, arn: str) -> Provider
 ROLLING_BACK = ("ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS")
 
 
-def stack_rolling_back(stack_id: str) -> bool:
-    """Whether the stack is rolling back (one DescribeStacks); False when it cannot be read."""
-    client = boto3.client("cloudformation", config=_config())
+@cache
+def cloudformation_client() -> Any:
+    """The container's CloudFormation client: made only when the lock is met."""
+    return boto3.client("cloudformation", config=_config())
+
+
+def stack_rolling_back(stack_id: str, progress: Progress) -> bool:
+    """Whether the stack is rolling back (one DescribeStacks); False when it cannot be read or
+    the event is answered already."""
+    client = cloudformation_client()
     try:
-        stacks = client.describe_stacks(StackName=stack_id).get("Stacks", [])
+        with watched(client, progress):
+            stacks = client.describe_stacks(StackName=stack_id).get("Stacks", [])
+    except Answered:
+        return False
     except (ClientError, BotoCoreError) as error:
         logger.warning("Could not read the stack's status", error=type(error).__name__)
         return False

@@ -112,6 +112,9 @@ class DomainResource(CfnResource):
             logger.warning("FAILED", reason=str(error), error=type(error).__name__)
             self.Reason, self.Status = str(error), FAILED
         except Exception as error:
+            if self._progress.answered:  # e.g. the SDK's next attempt, refused after the answer
+                logger.warning("The work stopped: the event is answered already", error=repr(error))
+                return
             logger.exception("FAILED with an unexpected error")
             self.Reason = redactor.redact(f"Unexpected error: {type(error).__name__}: {error}")
             self.Status = FAILED

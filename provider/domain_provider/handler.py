@@ -59,13 +59,22 @@ def work(request: Request, progress: Progress) -> Outcome:
         return Outcome(base.physical_id)
     owner = Owner(request.stack_id, request.logical_id)
     ledger = ledger_calls(progress, base)
-    assert request.properties is not None
-    if base.kind == "delete" and request.properties.OnDelete == "Retain":
-        ledger.release(owner)
-        logger.info("Plan", changes=base.summary(), calls=[])
-        return Outcome(base.physical_id)
     if base.kind == "delete":
-        return delete(request, base, ledger, owner, progress)
+        try:
+            return delete(request, base, ledger, owner, progress)
+        except ProviderError as error:  # say how to go on: grant and retry, or retain
+            raise error.with_hint(base.hint) from None
+    return configure(request, base, ledger, owner, progress)
+
+
+def configure(
+    request: Request, base: Plan, ledger: LedgerCalls, owner: Owner, progress: Progress
+) -> Outcome:
+    """Create, Update, replacement: read, claim, plan against the live domain, apply. A claim
+    this event took is released when it fails before changing anything; otherwise its physical
+    id is the domain's, so the Delete that follows puts back and releases."""
+    assert request.properties is not None
+    assert base.domain_name is not None
     profiles = customer_profiles_client()
     live = read_domain(profiles, base.domain_name, base.arn, progress)
     if live is None:
@@ -73,8 +82,11 @@ def work(request: Request, progress: Progress) -> Outcome:
             f"DomainName: domain {base.domain_name!r} does not exist in {request.region}; create "
             "it first (AWS::CustomerProfiles::Domain) and pass its name, or fix DomainName"
         )
-    tag_keys = set(request.properties.Tags) | (set(request.old.Tags) if request.old else set())
+    tag_keys = set(request.properties.Tags)
+    if base.kind == "update" and request.old is not None:
+        tag_keys |= set(request.old.Tags)  # keys it stops managing are put back from Found
     live_tags = live.get("Tags") or {}
+    progress.claim_held = base.kind in ("create", "replacement")  # until known otherwise
     try:
         item, taken = ledger.claim(
             owner,
@@ -84,26 +96,46 @@ def work(request: Request, progress: Progress) -> Outcome:
             request.properties,
         )
     except Claimed as claimed:
+        progress.claim_held = False
         raise claim_refused(base, claimed.item) from None
     try:
-        the_plan = converge(request, base, live, item)
+        the_plan = converge(request, base, live, item, progress)
         return run(request, the_plan, live, progress, profiles)
-    except ProviderError:
-        if taken and base.kind in ("create", "replacement") and not progress.changed:
-            ledger.release(owner)  # no claim may outlive a resource CloudFormation never got
-        elif taken and base.kind == "replacement":
-            logger.warning("The replacement may have changed the new domain: its claim is kept")
+    except ProviderError as error:
+        if taken and progress.claim_held and not progress.changed:
+            release_on_failure(ledger, owner, progress)
+        if progress.claim_held and base.kind == "replacement":
+            raise error.with_hint(
+                f"; the claim on {base.domain_name!r} is kept (it may have changed): retry, or "
+                "delete its ledger item once the domain is checked"
+            ) from None
         raise
 
 
-def converge(request: Request, base: Plan, live: dict[str, Any], item: LedgerItem) -> Plan:
+def release_on_failure(ledger: LedgerCalls, owner: Owner, progress: Progress) -> None:
+    """Release the claim of a Create or replacement that changed nothing (CloudFormation sends no
+    Delete for an id it never accepted); if that fails, the claim stays and the physical id
+    answered is the domain's, so a Delete can still release it."""
+    try:
+        ledger.release(owner)
+    except ProviderError as error:
+        logger.warning(
+            "Could not release the claim: the answer keeps the domain's id", reason=str(error)
+        )
+    else:
+        progress.claim_held = False
+
+
+def converge(
+    request: Request, base: Plan, live: dict[str, Any], item: LedgerItem, progress: Progress
+) -> Plan:
     """The Create/Update plan; a forward change to a locked RuleBasedMatching fails unless the
-    stack is rolling back (one DescribeStacks, only then)."""
+    stack is rolling back (one DescribeStacks, only then, never on a Create)."""
     found, found_tags = item.found or {}, item.found_tags
     try:
         return plan(request, base, live, found, found_tags)
     except LockMet as lock:
-        if base.kind != "create" and stack_rolling_back(request.stack_id):
+        if base.kind != "create" and stack_rolling_back(request.stack_id, progress):
             return plan(request, base, live, found, found_tags, may_leave_locked=True)
         raise locked(lock.status) from None
 
@@ -112,7 +144,12 @@ def delete(
     request: Request, base: Plan, ledger: LedgerCalls, owner: Owner, progress: Progress
 ) -> Outcome:
     """Put back what this resource changed, then release its claim; no domain call when the
-    ledger has no item for it or another resource owns it."""
+    ledger has no item for it or another resource owns it; with Retain, only the release."""
+    assert request.properties is not None
+    if request.properties.OnDelete == "Retain":
+        ledger.release(owner)
+        logger.info("Plan", changes=base.summary(), calls=[])
+        return Outcome(base.physical_id)
     item = ledger.get()
     if item is None:
         logger.warning("No ledger item for this domain: changing nothing on it (already released)")
@@ -152,10 +189,17 @@ def run(
     try:
         domain = apply(profiles, the_plan, progress)
     except RequestRejected as refused:
-        if not _carries(the_plan, "RuleBasedMatching"):
+        # The service may refuse RuleBasedMatching for a day after it becomes ACTIVE, a status
+        # GetDomain cannot tell apart: a refusal of a request carrying it, on a domain whose
+        # rule-based matching has been processed, is read as the lock.
+        status = (live.get("RuleBasedMatching") or {}).get("Status", "")
+        if not _carries(the_plan, "RuleBasedMatching") or status not in LOCKABLE:
             raise
-        if the_plan.kind != "delete" and not stack_rolling_back(request.stack_id):
-            raise locked("refused", refused.detail or refused.action) from None
+        forward = the_plan.kind in ("create", "replacement") or (
+            the_plan.kind != "delete" and not stack_rolling_back(request.stack_id, progress)
+        )
+        if forward:
+            raise locked(status, refused.detail or refused.action) from None
         the_plan = without(the_plan, "RuleBasedMatching")
         logger.info("Plan", changes=the_plan.summary(), calls=list(the_plan.operations))
         domain = apply(profiles, the_plan, progress)
@@ -171,6 +215,9 @@ def run(
 
 def _carries(the_plan: Plan, member: str) -> bool:
     return any(c.operation == "UpdateDomain" and member in c.request for c in the_plan.calls)
+
+
+LOCKABLE = ("IN_PROGRESS", "ACTIVE")
 
 
 def locked(status: str, words: str = "") -> RuleBasedMatchingLocked:
@@ -193,7 +240,7 @@ def claim_refused(base: Plan, item: LedgerItem) -> DomainClaimed:
 def handler(event: Any, context: Any) -> None:
     """The Lambda handler: logs guarded first, the event parsed once, then answered once.
     A scheduled EventBridge event runs the drift check instead (read-only, nothing to answer)."""
-    if is_scheduled_event(event):
+    if isinstance(event, dict) and is_scheduled_event(event):
         scheduled_check(event)
         return
     fields = event if isinstance(event, dict) else {}

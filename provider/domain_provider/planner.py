@@ -186,13 +186,22 @@ def plan(
         for key, value in new.Tags.items():
             _put_back_tag(key, value, tags, found_tags, mode, tag, untag)
     else:
+        old = request.old if base.kind == "update" else None
         for name in SETTINGS:
             value = setting(new, name)
-            if value is not None and setting_differs(name, value, live.get(name)):
+            if value is None:
+                continue
+            before = setting(old, name) if old is not None else None
+            # The properties name only some members: a member the new ones dropped is not seen
+            # by comparing what they say. Where the live domain still holds the old value, the
+            # new one replaces it whole.
+            replaced = before is not None and before != value
+            if setting_differs(name, value, live.get(name)) or (
+                replaced and not setting_differs(name, before, live.get(name))
+            ):
                 changes[name] = value
         tag = {key: value for key, value in new.Tags.items() if tags.get(key) != value}
-        old = request.old
-        if base.kind == "update" and old is not None:
+        if old is not None:
             for name in SETTINGS:
                 if setting(new, name) is None:
                     changes.update(_put_back(name, setting(old, name), live, found, new.OnDelete))

@@ -2,8 +2,8 @@
 
 It answers four questions, from any thread (the work, and the timeout timer):
 - what is being done (`activity`) and what the SDK is retrying (`holdup`), for a timeout Reason;
-- whether the domain may have changed (`changed`, or a mutating call in flight), which decides
-  the physical id of a failure;
+- whether the domain may have changed (`changed`, or a mutating call in flight) or the ledger
+  may hold this event's claim (`claim_held`), which decides the physical id of a failure;
 - whether the event is answered: once it is, no further AWS request may be sent.
 """
 
@@ -28,6 +28,9 @@ class Progress:
     """A mutating call succeeded, or an attempt may have landed (a 5xx, a lost connection)."""
     in_flight: str = ""
     """The mutating operation being called now, if any (its outcome is unknown until it ends)."""
+    claim_held: bool = False
+    """The ledger may hold a claim this event took (a Create's or a replacement's), not released:
+    a failure then answers the domain's id, so the Delete that follows releases it."""
     _answered: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -45,6 +48,6 @@ class Progress:
 
     def failure_id(self) -> str:
         """The physical id of a FAILED answer sent now."""
-        if self.changed or self.in_flight:
+        if self.changed or self.in_flight or self.claim_held:
             return self.success_id or self.unchanged_id
         return self.unchanged_id
