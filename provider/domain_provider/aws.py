@@ -274,11 +274,6 @@ class LedgerCalls:
             raise translate_ledger(operation, error, ledger.table_name) from error
 
 
-def ledger_calls(progress: Progress, plan: Plan) -> LedgerCalls:
-    """The ledger's calls for the plan's domain."""
-    return LedgerCalls(progress, plan.domain_name or "")
-
-
 def translate_ledger(operation: str, error: Exception, table: str) -> ProviderError:
     """A ledger error as a Reason: nothing was changed on the domain because of it."""
     code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""

@@ -26,7 +26,6 @@ from domain_provider.aws import (
     LedgerCalls,
     apply,
     customer_profiles_client,
-    ledger_calls,
     read_domain,
     stack_rolling_back,
 )
@@ -58,7 +57,7 @@ def work(request: Request, progress: Progress) -> Outcome:
         logger.info("Plan", changes=base.summary(), calls=[])
         return Outcome(base.physical_id)
     owner = Owner(request.stack_id, request.logical_id)
-    ledger = ledger_calls(progress, base)
+    ledger = LedgerCalls(progress, base.domain_name)
     if base.kind == "delete":
         try:
             return delete(request, base, ledger, owner, progress)

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from domain_provider.errors import InvalidProperties, short_repr
+from domain_provider.errors import short_repr
 from domain_provider.models import DomainProperties, parse_properties
 from domain_provider.reasons import format_validation_error
 
@@ -54,20 +54,13 @@ class Request:
     """The validated OldResourceProperties of an Update; None when absent or invalid."""
 
     @property
-    def partition(self) -> str:
-        return self.stack_id.split(":", 3)[1]
-
-    @property
     def region(self) -> str:
+        """The stack's region (the StackId is checked to be a stack ARN)."""
         return self.stack_id.split(":", 5)[3]
-
-    @property
-    def account(self) -> str:
-        return self.stack_id.split(":", 5)[4]
 
     def domain_arn(self, domain_name: str) -> str:
         """A domain's ARN in the stack's partition, region and account (no AWS call)."""
-        return f"arn:{self.partition}:profile:{self.region}:{self.account}:domains/{domain_name}"
+        return domain_arn(self.stack_id, domain_name)
 
     @property
     def failed_create_id(self) -> str:
@@ -123,14 +116,6 @@ def parse_request(event: Any) -> Request | Malformed:
         invalid=invalid,
         old=old,
     )
-
-
-def validated(raw: Any) -> DomainProperties:
-    """The properties, or InvalidProperties with a Reason that names the property."""
-    properties, invalid = _validated(raw)
-    if properties is None:
-        raise InvalidProperties(invalid or "Properties: cannot be read")
-    return properties
 
 
 def _validated(raw: Any) -> tuple[DomainProperties | None, str | None]:
