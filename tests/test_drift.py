@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
-from domain_provider.drift import is_scheduled_event, main
+from domain_provider.drift import main
 from domain_provider.handler import handler
 from domain_provider.ledger import LEDGER_TABLE_ENV, Ledger
 from domain_provider.models import parse_properties, setting
+from domain_provider.request import is_scheduled_event
 from tests.doubles.customer_profiles import MODEL, CustomerProfilesBackend
 from tests.support.cloudformation import LambdaContext, load_event
 from tests.support.ledger import (

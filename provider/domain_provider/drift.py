@@ -138,11 +138,6 @@ def counts(checks: Sequence[DomainCheck]) -> dict[str, int]:
 # The scheduled check ----------------------------------------------------------------------------
 
 
-def is_scheduled_event(event: Mapping[str, Any]) -> bool:
-    """An EventBridge schedule's event (never a CloudFormation one: those have no `source`)."""
-    return event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event"
-
-
 def scheduled_check(event: Mapping[str, Any]) -> dict[str, int]:
     """Check every domain in the ledger; log each drifted property; publish the metrics."""
     logger.set_correlation_id(event.get("id"))

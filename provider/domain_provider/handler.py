@@ -31,7 +31,6 @@ from domain_provider.aws import (
 )
 from domain_provider.cfn import DomainResource, Outcome, answer_malformed
 from domain_provider.data import domain_data
-from domain_provider.drift import is_scheduled_event, scheduled_check
 from domain_provider.errors import (
     DomainClaimed,
     DomainNotFound,
@@ -43,7 +42,7 @@ from domain_provider.ledger import Claimed, LedgerItem, Owner
 from domain_provider.logs import guard_logs, loggable_event, logger
 from domain_provider.planner import LockMet, Plan, found_of, plan, target, without
 from domain_provider.progress import Progress
-from domain_provider.request import Malformed, Request, parse_request
+from domain_provider.request import Malformed, Request, is_scheduled_event, parse_request
 
 helper = DomainResource()
 
@@ -239,7 +238,9 @@ def claim_refused(base: Plan, item: LedgerItem) -> DomainClaimed:
 def handler(event: Any, context: Any) -> None:
     """The Lambda handler: logs guarded first, the event parsed once, then answered once.
     A scheduled EventBridge event runs the drift check instead (read-only, nothing to answer)."""
-    if isinstance(event, dict) and is_scheduled_event(event):
+    if is_scheduled_event(event):
+        from domain_provider.drift import scheduled_check  # only the scheduled check needs it
+
         scheduled_check(event)
         return
     fields = event if isinstance(event, dict) else {}

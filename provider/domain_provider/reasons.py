@@ -6,7 +6,6 @@ Never pydantic's default text: it is long and ends with a docs URL.
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from typing import Any
@@ -123,6 +122,8 @@ def _message(detail: ErrorDetails) -> str:
 
 def _suggestion(loc: tuple[int | str, ...]) -> str:
     """`, did you mean 'X'?` for a near miss of a property name at the same level."""
+    import difflib  # only an unknown name needs it, not a cold start
+
     model = _model_at(DomainProperties, loc[:-1])
     if model is None:
         return ""

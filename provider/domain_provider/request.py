@@ -93,6 +93,15 @@ class Malformed:
     physical_id: str
 
 
+def is_scheduled_event(event: Any) -> bool:
+    """An EventBridge schedule's event (never a CloudFormation one: those have no `source`)."""
+    return (
+        isinstance(event, dict)
+        and event.get("source") == "aws.events"
+        and event.get("detail-type") == "Scheduled Event"
+    )
+
+
 def parse_request(event: Any) -> Request | Malformed:
     """The event as a Request, or Malformed naming the first field that is wrong."""
     if not isinstance(event, dict):
