@@ -16,6 +16,8 @@ one for this machine, to import it).
 Beside the package, `models/` holds botocore's models of the services the provider calls, trimmed
 to the operations it calls (domain_provider/operations.py): template.yaml points AWS_DATA_PATH at
 it, and a client of such a model is built in a fraction of the time (a cold start builds two).
+botocore's own endpoints.json keeps only the services the provider makes clients of (24 ms less
+parsing at the first client).
 
 Every module ships its bytecode, compiled by a CPython of the target version (`--python`, else
 found on PATH or under pyenv) with `--invalidation-mode unchecked-hash`: Lambda's /var/task is
@@ -103,13 +105,33 @@ def trim_models(data: Path, source: Path, out: Path | None = None) -> Path:
     listed = runpy.run_path(str(source / "operations.py"))
     out = out or data.parent.parent / listed["MODELS_DIR"]
     for service, operations in listed["OPERATIONS"].items():
-        (version,) = sorted(path.name for path in (data / service).iterdir())[-1:]
-        model = _read_model(data / service / version / "service-2")
-        trimmed = trimmed_model(model, operations)
-        target = out / service / version / "service-2.json"
+        latest = _latest(data, service)
+        trimmed = trimmed_model(_read_model(latest / "service-2"), operations)
+        target = out / service / latest.name / "service-2.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(trimmed, separators=(",", ":"), sort_keys=True))
     return out
+
+
+def trim_endpoints(data: Path, source: Path) -> None:
+    """Rewrite botocore's own endpoint data (`data`/endpoints.json, 1.2 MB, parsed when the
+    first client is built) with only the services the provider makes clients of
+    (`source`/operations.py CLIENTS). In place, not through AWS_DATA_PATH: botocore treats an
+    endpoints.json found elsewhere as customised and then resolves the legacy way."""
+    listed = runpy.run_path(str(source / "operations.py"))
+    prefixes = {
+        _read_model(_latest(data, name) / "service-2")["metadata"]["endpointPrefix"]
+        for name in listed["CLIENTS"]
+    }
+    endpoints = json.loads((data / "endpoints.json").read_text())
+    for partition in endpoints["partitions"]:
+        services = partition["services"]
+        partition["services"] = {name: services[name] for name in sorted(prefixes & set(services))}
+    (data / "endpoints.json").write_text(json.dumps(endpoints, separators=(",", ":")))
+
+
+def _latest(data: Path, service: str) -> Path:
+    return data / service / sorted(path.name for path in (data / service).iterdir())[-1]
 
 
 def _read_model(stem: Path) -> dict[str, Any]:
@@ -235,6 +257,7 @@ def build_function(
     copy_source(tree, source)
     prune(tree)
     trim_models(tree / "botocore" / "data", source)
+    trim_endpoints(tree / "botocore" / "data", source)
     if python is not None:
         compile_bytecode(tree, python, python_version)
 

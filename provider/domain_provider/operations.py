@@ -1,15 +1,19 @@
 """The AWS operations the provider calls, per botocore service name.
 
-The artifact ships botocore's models of these services trimmed to these operations (in
-`models/`, found through `AWS_DATA_PATH`): a client of a 4-operation model is built in a quarter
-of the time of the full one (docs/packaging.md), which a cold start pays on its first event. A
-call missing from this list has no method on the client in Lambda: tests/test_package.py runs
-the whole lifecycle and the drift check on the trimmed models.
+The artifact ships botocore's data trimmed to what the provider uses (docs/packaging.md): the
+models of these services with only these operations, in `models/`, found first through
+`AWS_DATA_PATH` (a client of a 4-operation model is built in a quarter of the time); and
+botocore's own `endpoints.json` (1.2 MB, parsed at the first client: 24 ms) with only the
+services of CLIENTS. A call missing from OPERATIONS has no method on the client in Lambda:
+tests/test_models.py runs the whole lifecycle and the drift check on the trimmed data, and checks
+that every client of CLIENTS sends its requests where botocore's full data sends them.
 """
 
 OPERATIONS: dict[str, tuple[str, ...]] = {
     "customer-profiles": ("GetDomain", "UpdateDomain", "TagResource", "UntagResource"),
     "dynamodb": ("GetItem", "UpdateItem", "DeleteItem", "Scan"),
 }
+CLIENTS = ("customer-profiles", "dynamodb", "cloudformation")
+"""Every service the provider makes a client of (CloudFormation: DescribeStacks, full model)."""
 MODELS_DIR = "models"
 """The folder of the trimmed models, beside the package in the artifact (AWS_DATA_PATH)."""

@@ -13,6 +13,9 @@ from typing import Any
 from domain_provider.models import SETTINGS, parse_properties, setting
 
 LEDGER_TABLE = "customer-profiles-domain-ledger"
+NO_EXTRA_DATA = "/nonexistent/botocore-data"
+"""A data path with nothing in it: botocore's own data only, whatever AWS_DATA_PATH says ('' would
+search the working directory)."""
 STACK_ID = (
     "arn:aws:cloudformation:us-east-1:123456789012:stack/crm-profiles/"
     "5b6a1c10-8f3e-11ef-9d2a-0a1b2c3d4e5f"
@@ -28,7 +31,7 @@ def create_ledger_table(client: Any = None, name: str = LEDGER_TABLE) -> str:
         import botocore.session
 
         full_models = botocore.session.get_session()
-        full_models.set_config_variable("data_path", "")  # botocore's own, whatever AWS_DATA_PATH
+        full_models.set_config_variable("data_path", NO_EXTRA_DATA)  # botocore's own models
         client = boto3.session.Session(botocore_session=full_models).client("dynamodb")
     client.create_table(
         TableName=name,
