@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.support.processes import python
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def play(*args: str) -> subprocess.CompletedProcess[str]:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    return subprocess.run(  # noqa: S603 - fixed argv
-        [sys.executable, "-m", "tests.local.play", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return python("-m", "tests.local.play", *args, timeout=120)
 
 
 def test_make_run_plays_create_update_replacement_and_delete_with_no_aws_account():

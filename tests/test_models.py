@@ -5,11 +5,8 @@ whole life runs on them, and every client sends its requests where botocore's fu
 from __future__ import annotations
 
 import json
-import os
 import runpy
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +18,7 @@ from botocore.loaders import Loader
 
 from domain_provider.operations import CLIENTS, OPERATIONS
 from tests.support.ledger import NO_EXTRA_DATA
+from tests.support.processes import python
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = runpy.run_path(str(ROOT / ".ci" / "package.py"))
@@ -40,17 +38,7 @@ def trimmed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def run(site: Path, script: str, *args: str) -> str:
     """`script` in a fresh interpreter whose botocore is the trimmed copy; its stdout."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    environment["PYTHONPATH"] = os.pathsep.join([str(site), str(ROOT / "provider"), str(ROOT)])
-    done = subprocess.run(  # noqa: S603 (our own interpreter and script)
-        [sys.executable, "-c", script, *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    done = python("-c", script, *args, first=site)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     return done.stdout
 

@@ -4,9 +4,6 @@ FAILED at its own ResponseURL (never another event's), or logged and dropped wit
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +11,8 @@ import pytest
 from domain_provider.request import Malformed, Request, parse_request
 from tests.support.cloudformation import invoke, load_event
 from tests.support.logs import parse_json_logs
+from tests.support.processes import python
 
-ROOT = Path(__file__).resolve().parent.parent
 OTHER_URL = "https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/other?X-Amz-Signature=o"
 
 
@@ -128,15 +125,7 @@ def test_a_cold_container_answers_a_malformed_first_event_at_its_own_url(tmp_pat
         "    body = invoke(json.loads(sys.argv[1]), bucket)\n"
         "print(json.dumps({'body': body, 'path': bucket.puts[-1].path}))\n"
     )
-    done = subprocess.run(  # noqa: S603 (our own interpreter and script)
-        [sys.executable, "-c", script, json.dumps(event)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={"PYTHONPATH": f"{ROOT / 'provider'}:{ROOT}", "PATH": "/usr/bin:/bin"},
-        timeout=120,
-        check=False,
-    )
+    done = python("-c", script, json.dumps(event), timeout=120)
 
     assert done.returncode == 0, done.stderr[-2000:]
     answer = json.loads(done.stdout.splitlines()[-1])
