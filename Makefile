@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-# The template's runtime, CPython 3.13: the hermetic tests run on it too. Found as .ci/package.py
+# The template's runtime, CPython 3.13: the hermetic tests run on it too. Found as tools/package.py
 # finds the one that compiles the artifact's bytecode (python3.13 on PATH, or pyenv's).
-PYTHON313 ?= $(shell $(PYTHON) .ci/package.py --find-python --python-version 3.13)
+PYTHON313 ?= $(shell $(PYTHON) tools/package.py --find-python --python-version 3.13)
 VENV313 := .venv-313
 STAMP313 := $(VENV313)/.installed-stamp
 
@@ -28,15 +28,15 @@ $(STAMP313): pyproject.toml provider/requirements.txt
 
 ## Play a stack's life (Create -> Update -> replacement -> Delete) against the local double.
 run: $(STAMP)
-	$(BIN)/python -m tests.local.play
+	$(BIN)/python -m tools.local.play
 
 ## Invoke the handler with one event file, as `sam local invoke -e EVENT` would: make invoke EVENT=events/create.json
 invoke: $(STAMP)
-	$(BIN)/python -m tests.local.play --event $(EVENT)
+	$(BIN)/python -m tools.local.play --event $(EVENT)
 
 ## The drift report against the local double, seeded with drifted domains: make drift ARGS=--json
 drift: $(STAMP)
-	$(BIN)/python -m tests.local.drift $(ARGS)
+	$(BIN)/python -m tools.local.drift $(ARGS)
 
 ## Lint, types and the tests: what CI runs.
 test: lint-templates lint types unit
@@ -107,7 +107,7 @@ unit: $(TOOLS_STAMP) $(SAM_STAMP)
 ## Build the arm64/Python 3.13 artifact with its bytecode into .aws-sam/build (no Docker; needs a
 ## CPython 3.13: python3.13 on PATH or pyenv's); then `sam deploy`. `sam build` runs the same script.
 package: $(STAMP)
-	$(BIN)/python .ci/package.py
+	$(BIN)/python tools/package.py
 
 ## Synthesize the CDK example (no AWS account needed) into examples/cdk/cdk.out.
 synth-cdk: $(TOOLS_STAMP)
@@ -124,11 +124,11 @@ lint-templates: $(STAMP) $(TOOLS_STAMP) synth-cdk
 # --- Fidelity (issue 4)
 ## Regenerate the resource properties' JSON Schema and docs/properties.md from the model.
 schema: $(STAMP)
-	$(BIN)/python .ci/gen_schema.py
+	$(BIN)/python tools/gen_schema.py
 
 # --- Reliability and speed (issue 5)
 .PHONY: bench
 ## Measure cold start on 3.13 (with and without bytecode, against a plain crhelper handler), handler
 ## time, AWS calls, Delete sleep, memory and artifact size (docs/benchmarks.md).
 bench: $(STAMP)
-	$(BIN)/python .ci/bench.py
+	$(BIN)/python tools/bench.py

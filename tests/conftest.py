@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from tests.support.aws import FAKE_ENVIRONMENT, UNSET
+from tools.local.environment import FAKE_ENVIRONMENT, UNSET
 
 os.environ.update(FAKE_ENVIRONMENT, AWS_MAX_ATTEMPTS="3", POWERTOOLS_DEV="false")
 for name in UNSET:
@@ -18,9 +18,9 @@ from typing import Any  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from tests.doubles.customer_profiles import CustomerProfilesBackend, backend  # noqa: E402
-from tests.support.cloudformation import ResponseBucket, response_bucket  # noqa: E402
-from tests.support.ledger import LEDGER_TABLE, create_ledger_table  # noqa: E402
+from tools.local.cloudformation import ResponseBucket, response_bucket  # noqa: E402
+from tools.local.customer_profiles import CustomerProfilesBackend, backend  # noqa: E402
+from tools.local.ledger import LEDGER_TABLE, create_ledger_table  # noqa: E402
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ import pytest
 
 from domain_provider.ledger import LedgerItem
 from tests.support.aws import ARN, DOMAIN, state
-from tests.support.cloudformation import invoke, load_event, rollback_of
-from tests.support.ledger import LEDGER_TABLE
 from tests.support.logs import parse_json_logs
+from tools.local.cloudformation import invoke, load_event, rollback_of
+from tools.local.ledger import LEDGER_TABLE
 
 RULES_CHANGED = {"Enabled": "true", "MaxAllowedRuleLevelForMatching": "3"}
 """A RuleBasedMatching that differs from create.json's (which allows level 2)."""

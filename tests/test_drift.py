@@ -19,9 +19,10 @@ from domain_provider.handler import handler
 from domain_provider.ledger import LEDGER_TABLE_ENV, Ledger
 from domain_provider.models import parse_properties, setting
 from domain_provider.request import is_scheduled_event
-from tests.doubles.customer_profiles import MODEL, CustomerProfilesBackend
-from tests.support.cloudformation import LambdaContext, load_event
-from tests.support.ledger import (
+from tests.support.logs import parse_json_logs
+from tools.local.cloudformation import LambdaContext, load_event
+from tools.local.customer_profiles import MODEL, CustomerProfilesBackend
+from tools.local.ledger import (
     LEDGER_TABLE,
     LOGICAL_ID,
     STACK_ID,
@@ -29,7 +30,6 @@ from tests.support.ledger import (
     manage,
     put_ledger_item,
 )
-from tests.support.logs import parse_json_logs
 
 CREATE = load_event("create.json")["ResourceProperties"]
 DOMAIN = CREATE["DomainName"]
@@ -434,7 +434,7 @@ def test_the_scheduled_check_only_reads(profiles, writes_refused, capsys, schedu
 def test_make_drift_reports_the_seeded_drift_with_no_aws_account():
     environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     run = subprocess.run(
-        [sys.executable, "-m", "tests.local.drift"],
+        [sys.executable, "-m", "tools.local.drift"],
         cwd=Path(__file__).resolve().parents[1],
         env=environment,
         capture_output=True,

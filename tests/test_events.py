@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from domain_provider.models import parse_properties
 from domain_provider.request import Request, parse_request
-from tests.support.cloudformation import EVENTS, load_event
+from tools.local.cloudformation import EVENTS, load_event
 
 EVENT_FILES = sorted(path.name for path in EVENTS.glob("*.json"))
 SCHEDULED = {"scheduled-drift-check.json"}  # EventBridge's, not CloudFormation's: test_drift.py

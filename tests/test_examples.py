@@ -1,7 +1,7 @@
 """The examples users copy: CloudFormation, SAM, SAR and CDK (synthesized with no AWS account).
 
 Given each example template, when it is read (the CDK app synthesized in memory by
-.ci/synth_examples.py on .venv-tools, where aws-cdk-lib and cfn-lint live), then its
+tools/synth_examples.py on .venv-tools, where aws-cdk-lib and cfn-lint live), then its
 Custom::CustomerProfilesDomain uses the provider's ServiceToken (the stack export, or the
 output of the provider installed from the Serverless Application Repository), names only
 UpdateDomain request members (plus OnDelete), turns Matching, RuleBasedMatching and DataStore
@@ -40,7 +40,7 @@ def templates() -> dict[str, Template]:
         pytest.fail(f"{TOOLS_PYTHON} is missing: run `make tools` (make test does)")
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     result = subprocess.run(  # noqa: S603 - fixed argv
-        [str(TOOLS_PYTHON), str(ROOT / ".ci" / "synth_examples.py")],
+        [str(TOOLS_PYTHON), str(ROOT / "tools" / "synth_examples.py")],
         capture_output=True,
         text=True,
         env=env,

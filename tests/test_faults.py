@@ -20,9 +20,9 @@ import pytest
 from botocore.retries import standard
 
 from domain_provider.aws import customer_profiles_client
-from tests.doubles.customer_profiles import CustomerProfilesBackend
 from tests.support.aws import ARN, DOMAIN
-from tests.support.cloudformation import (
+from tests.support.logs import parse_json_logs
+from tools.local.cloudformation import (
     LambdaContext,
     ResponseBucket,
     answer_in_container,
@@ -30,7 +30,7 @@ from tests.support.cloudformation import (
     load_event,
     rollback_of,
 )
-from tests.support.logs import parse_json_logs
+from tools.local.customer_profiles import CustomerProfilesBackend
 
 
 def state(profiles: CustomerProfilesBackend, name: str = DOMAIN) -> dict[str, Any]:
@@ -345,7 +345,7 @@ def test_fifty_containers_at_once_against_a_throttling_service_all_answer(profil
         "LEDGER_TABLE_NAME": os.environ["LEDGER_TABLE_NAME"],
     }
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["domain_provider.handler", "tests.support.cloudformation"])
+    context.set_forkserver_preload(["domain_provider.handler", "tools.local.cloudformation"])
     try:
         with context.Pool(CONTAINERS, maxtasksperchild=1) as pool:
             bodies = pool.starmap(

@@ -28,8 +28,8 @@ from pydantic import ValidationError
 from domain_provider.models import DomainProperties, parse_properties
 from domain_provider.planner import given as settings_given
 from domain_provider.reasons import format_validation_error
-from tests.doubles.customer_profiles import validate as service_validate
 from tests.support.requests import request_of
+from tools.local.customer_profiles import validate as service_validate
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = botocore.session.get_session().get_service_model("customer-profiles")
@@ -518,7 +518,7 @@ def test_the_model_states_every_limit_as_botocore_does(path, shape):
 
 def test_the_checked_in_schema_and_property_reference_are_fresh():
     done = subprocess.run(  # noqa: S603 (our own interpreter and script)
-        [sys.executable, str(ROOT / ".ci" / "gen_schema.py"), "--check"],
+        [sys.executable, str(ROOT / "tools" / "gen_schema.py"), "--check"],
         capture_output=True,
         text=True,
         check=False,

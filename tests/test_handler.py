@@ -14,8 +14,8 @@ from domain_provider import handler as handler_module
 from domain_provider.cfn import DomainResource
 from domain_provider.progress import Progress
 from domain_provider.request import Request, parse_request
-from tests.support.cloudformation import LambdaContext, invoke, load_event
 from tests.support.logs import parse_json_logs
+from tools.local.cloudformation import LambdaContext, invoke, load_event
 
 
 def test_building_the_resource_creates_no_polling_clients():

@@ -14,7 +14,7 @@ import pytest
 
 from domain_provider.ledger import Claimed, Ledger, LedgerItem, Owner
 from domain_provider.models import parse_properties
-from tests.support.ledger import LEDGER_TABLE, create_ledger_table
+from tools.local.ledger import LEDGER_TABLE, create_ledger_table
 
 DOMAINS = [f"crm-race-{index:02d}" for index in range(25)]
 STACK = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.aws import ARN, DOMAIN, state
-from tests.support.cloudformation import ResponseBucket, invoke, load_event, rollback_of
+from tools.local.cloudformation import ResponseBucket, invoke, load_event, rollback_of
 
 
 def test_create_reads_the_domain_then_applies_what_differs_and_the_tags_in_one_call(

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def play(*args: str) -> subprocess.CompletedProcess[str]:
-    return python("-m", "tests.local.play", *args, timeout=120)
+    return python("-m", "tools.local.play", *args, timeout=120)
 
 
 def test_make_run_plays_create_update_replacement_and_delete_with_no_aws_account():

@@ -19,7 +19,7 @@ from unittest import mock
 import pytest
 
 from domain_provider.logs import ResponseUrlRedactor, guard_logs
-from tests.support.cloudformation import load_event
+from tools.local.cloudformation import load_event
 
 ROOT = Path(__file__).resolve().parents[1]
 URL = load_event("create.json")["ResponseURL"]
@@ -40,9 +40,9 @@ def every_path(results: str) -> None:
 
     from domain_provider import handler as module
     from domain_provider.ledger import LEDGER_TABLE_ENV
-    from tests.doubles.customer_profiles import backend
-    from tests.support.cloudformation import LambdaContext, response_bucket
-    from tests.support.ledger import create_ledger_table
+    from tools.local.cloudformation import LambdaContext, response_bucket
+    from tools.local.customer_profiles import backend
+    from tools.local.ledger import create_ledger_table
 
     boto3.set_stream_logger("botocore", logging.DEBUG)
     bodies: list[dict[str, Any]] = []

@@ -17,11 +17,11 @@ from botocore.config import Config
 from botocore.loaders import Loader
 
 from domain_provider.operations import CLIENTS, OPERATIONS
-from tests.support.ledger import NO_EXTRA_DATA
 from tests.support.processes import python
+from tools.local.ledger import NO_EXTRA_DATA
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = runpy.run_path(str(ROOT / ".ci" / "package.py"))
+PACKAGE = runpy.run_path(str(ROOT / "tools" / "package.py"))
 SOURCE = ROOT / "provider" / "domain_provider"
 
 
@@ -60,9 +60,9 @@ LIFE = """
 import os, sys
 import botocore
 assert botocore.__file__.startswith(sys.argv[2]), botocore.__file__
-import tests.doubles.customer_profiles  # the double validates with the full model, loaded now
+import tools.local.customer_profiles  # the double validates with the full model, loaded now
 os.environ["AWS_DATA_PATH"] = sys.argv[1]  # as in Lambda: every session from now on
-from tests.local import drift, play
+from tools.local import drift, play
 assert play.main([]) == 0, "make run"
 assert drift.main([]) == 0, "make drift"
 from domain_provider.aws import customer_profiles_client, dynamodb_client

@@ -1,4 +1,4 @@
-"""The Lambda artifact `make package` and `sam build` build (.ci/package.py), without Docker.
+"""The Lambda artifact `make package` and `sam build` build (tools/package.py), without Docker.
 
 The artifact targets Lambda: CPython 3.13 on arm64, so its compiled wheels (pydantic-core)
 cannot be imported on this machine. The import tests therefore build a second artifact with the
@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / ".ci" / "package.py"
+SCRIPT = ROOT / "tools" / "package.py"
 FUNCTION_ID = "ProviderFunction"
 LAMBDA_PYTHON = "3.13"
 LAMBDA_TARGET = ("manylinux2014_aarch64", LAMBDA_PYTHON)

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from domain_provider.request import Malformed, Request, parse_request
-from tests.support.cloudformation import invoke, load_event
 from tests.support.logs import parse_json_logs
 from tests.support.processes import python
+from tools.local.cloudformation import invoke, load_event
 
 OTHER_URL = "https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/other?X-Amz-Signature=o"
 
@@ -101,7 +101,7 @@ def test_an_event_without_a_usable_response_url_is_logged_and_dropped(
     profiles, cfn, json_logs, url
 ):
     from domain_provider.handler import handler
-    from tests.support.cloudformation import LambdaContext
+    from tools.local.cloudformation import LambdaContext
 
     event = load_event("create.json")
     invoke(event, cfn)  # a warm container: the previous event's URL must not be reused
@@ -120,7 +120,7 @@ def test_a_cold_container_answers_a_malformed_first_event_at_its_own_url(tmp_pat
     script = (
         "import json, sys\n"
         "import tests.conftest\n"
-        "from tests.support.cloudformation import invoke, response_bucket\n"
+        "from tools.local.cloudformation import invoke, response_bucket\n"
         "with response_bucket() as bucket:\n"
         "    body = invoke(json.loads(sys.argv[1]), bucket)\n"
         "print(json.dumps({'body': body, 'path': bucket.puts[-1].path}))\n"
@@ -168,7 +168,7 @@ def test_a_non_object_event_is_malformed_and_has_no_url():
 
 def test_an_event_that_is_not_an_object_is_logged_and_dropped(cfn, json_logs):
     from domain_provider.handler import handler
-    from tests.support.cloudformation import LambdaContext
+    from tools.local.cloudformation import LambdaContext
 
     handler(["not", "an", "event"], LambdaContext())
 

@@ -1,6 +1,6 @@
 """The README's deploy and publish commands, run with the pinned SAM CLI on the shipped files.
 
-A copy of the project (template.yaml, samconfig.toml, provider/, .ci/, LICENSE, README.md) is
+A copy of the project (template.yaml, samconfig.toml, provider/, tools/, LICENSE, README.md) is
 taken through `sam validate --lint`, `sam build` (CPython 3.13 on PATH, arm64 wheels from PyPI),
 `sam package`, `sam deploy --guided` then `sam deploy` (the change set reviewed and declined,
 as `confirm_changeset = true` makes every deploy ask), `make package && sam deploy`, and
@@ -41,7 +41,7 @@ from tests.support.intrinsics import load, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
-SHIPPED = ("template.yaml", "samconfig.toml", "LICENSE", "README.md", "provider", ".ci")
+SHIPPED = ("template.yaml", "samconfig.toml", "LICENSE", "README.md", "provider", "tools")
 STACK = "customer-profiles-domain-provider"
 REGION = "us-east-1"
 # The README's commands (its Deploy section's first block and "Publish ..."'s), run as they are.
@@ -318,7 +318,7 @@ def test_next_deploy_uses_the_saved_parameters(guided: str, project: Path, aws: 
 def test_make_package_then_deploy_uses_the_artifact_it_built(guided: str, project: Path, aws: Aws):
     # `make package` runs this script with the dev venv's Python; then the README's `sam deploy`.
     subprocess.run(  # noqa: S603 - fixed argv
-        [sys.executable, str(project / ".ci" / "package.py")],
+        [sys.executable, str(project / "tools" / "package.py")],
         cwd=project,
         capture_output=True,
         check=True,

@@ -37,8 +37,8 @@ from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "provider"), str(ROOT)]
-from tests.support.aws import FAKE_ENVIRONMENT  # noqa: E402 (after the path)
-from tests.support.ledger import LEDGER_TABLE, create_ledger_table  # noqa: E402
+from tools.local.environment import FAKE_ENVIRONMENT  # noqa: E402 (after the path)
+from tools.local.ledger import LEDGER_TABLE, create_ledger_table  # noqa: E402
 
 ENV = {
     **FAKE_ENVIRONMENT,
@@ -56,7 +56,7 @@ PEAK_RSS = (
     "next(int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmHWM'))"
 )
 MAX_RSS = f"print({PEAK_RSS})"
-PACKAGE = runpy.run_path(str(ROOT / ".ci" / "package.py"))
+PACKAGE = runpy.run_path(str(ROOT / "tools" / "package.py"))
 RUNTIME_PYTHON = "3.13"
 
 # The reference: a plain crhelper handler, as crhelper's README shows one, that sends the same
@@ -140,9 +140,9 @@ print(imported - started, answered - started)
 
 
 def package(args: list[str]) -> None:
-    """Run .ci/package.py; its pip output only if it fails."""
+    """Run tools/package.py; its pip output only if it fails."""
     result = subprocess.run(  # noqa: S603 - fixed argv
-        [sys.executable, str(ROOT / ".ci" / "package.py"), *args],
+        [sys.executable, str(ROOT / "tools" / "package.py"), *args],
         capture_output=True,
         text=True,
         check=False,
@@ -183,7 +183,7 @@ def local_endpoints() -> Iterator[tuple[str, str, Any]]:
     from moto import mock_aws
     from moto.server import ThreadedMotoServer
 
-    from tests.doubles.customer_profiles import backend
+    from tools.local.customer_profiles import backend
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log lines in the table
     with mock_aws():
@@ -360,8 +360,8 @@ def lifecycle(runs: int) -> dict[str, Any]:
     from moto import mock_aws
 
     from domain_provider.handler import handler
-    from tests.doubles.customer_profiles import backend
-    from tests.support.cloudformation import LambdaContext, load_event, response_bucket
+    from tools.local.cloudformation import LambdaContext, load_event, response_bucket
+    from tools.local.customer_profiles import backend
 
     def tags_only() -> dict[str, Any]:
         event = load_event("update.json")
@@ -452,8 +452,8 @@ def delete_sleep() -> dict[str, float]:
     from moto import mock_aws
 
     from domain_provider.handler import handler
-    from tests.doubles.customer_profiles import backend
-    from tests.support.cloudformation import LambdaContext, load_event, response_bucket
+    from tools.local.cloudformation import LambdaContext, load_event, response_bucket
+    from tools.local.customer_profiles import backend
 
     slept: list[float] = []
     original = CfnResource._wait_for_cwlogs.__defaults__
@@ -480,7 +480,7 @@ def delete_sleep() -> dict[str, float]:
 
 CONTAINER = f"""
 import json, sys
-from tests.support.cloudformation import answer_in_container, load_event
+from tools.local.cloudformation import answer_in_container, load_event
 ledger = {{"AWS_ENDPOINT_URL_DYNAMODB": sys.argv[1]}}
 for name in ("create.json", "update.json", "delete.json"):
     body = answer_in_container(load_event(name), sys.argv[1], environ=ledger)
@@ -498,7 +498,7 @@ def peak_memory() -> dict[str, float]:
 
     import boto3
 
-    from tests.doubles.customer_profiles import backend
+    from tools.local.customer_profiles import backend
 
     with mock_aws():
         backend().handle("CreateDomain", {"DomainName": "crm-profiles", "DefaultExpirationDays": 9})

@@ -1,13 +1,13 @@
 """Run the provider on this machine: no AWS account, no Docker.
 
-`python -m tests.local.play` plays a stack's life through the real Lambda handler against the
+`python -m tools.local.play` plays a stack's life through the real Lambda handler against the
 Customer Profiles double and moto's DynamoDB (the ledger), on a domain that was configured before
 the stack (its own key, identity resolution on, a `team` tag): Create adopts it, Update changes
 it, a replacement moves to another domain, the Deletes put both back. It prints each
 CloudFormation response and the domain's state after it, and at the end the first domain as it was
 found and as it is now, side by side.
 
-`python -m tests.local.play --event events/create.json` invokes the handler with one event file,
+`python -m tools.local.play --event events/create.json` invokes the handler with one event file,
 as `sam local invoke -e` would, and prints the response it sent.
 """
 
@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.support.aws import FAKE_ENVIRONMENT
+from tools.local.environment import FAKE_ENVIRONMENT
 
 DOMAINS = ("crm-profiles", "crm-profiles-eu")
 PRECONFIGURED = {
@@ -42,9 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     from moto import mock_aws
 
     from domain_provider.ledger import LEDGER_TABLE_ENV
-    from tests.doubles.customer_profiles import backend
-    from tests.support.cloudformation import invoke, load_event, response_bucket
-    from tests.support.ledger import create_ledger_table
+    from tools.local.cloudformation import invoke, load_event, response_bucket
+    from tools.local.customer_profiles import backend
+    from tools.local.ledger import create_ledger_table
 
     with mock_aws(), response_bucket() as bucket:
         os.environ[LEDGER_TABLE_ENV] = create_ledger_table()

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.support.aws import FAKE_ENVIRONMENT
+from tools.local.environment import FAKE_ENVIRONMENT
 
 DRIFTED, IN_SYNC, GONE = "crm-profiles", "crm-profiles-eu", "crm-profiles-old"
 ARN = "arn:aws:profile:us-east-1:123456789012:domains/"
@@ -34,9 +34,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from domain_provider import drift
     from domain_provider.ledger import LEDGER_TABLE_ENV
-    from tests.doubles.customer_profiles import backend
-    from tests.support.cloudformation import invoke, load_event, response_bucket
-    from tests.support.ledger import create_ledger_table
+    from tools.local.cloudformation import invoke, load_event, response_bucket
+    from tools.local.customer_profiles import backend
+    from tools.local.ledger import create_ledger_table
 
     with mock_aws():
         double = backend()

@@ -1,0 +1,16 @@
+"""The fake AWS environment of every local run and test (no account, no network).
+
+Set before any AWS import: without a region, crhelper's CfnResource() stores an init failure.
+"""
+
+from __future__ import annotations
+
+FAKE_ENVIRONMENT = {
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "POWERTOOLS_SERVICE_NAME": "customer-profiles-domain",
+}
+UNSET = ("AWS_PROFILE", "AWS_RETRY_MODE")
