@@ -74,7 +74,7 @@ RESOLUTIONS: list[MemberPath] = [
     ("Matching", "AutoMerging", "ConflictResolution"),
     ("RuleBasedMatching", "ConflictResolution"),
 ]
-PROVIDER_ONLY = {"OnDelete"}
+PROVIDER_ONLY = {"OnDelete", "ReconcileToken"}
 
 FAST = settings(
     max_examples=300,

@@ -306,7 +306,8 @@ def _tags_json_schema(schema: dict[str, Any]) -> None:
 
 
 class DomainProperties(CfnModel):
-    """The resource's properties. `OnDelete` is the provider's own; the rest is UpdateDomain's."""
+    """The resource's properties. `OnDelete` and `ReconcileToken` are the provider's own; the rest
+    is UpdateDomain's."""
 
     DomainName: DomainNameString
     DefaultExpirationDays: Annotated[int, Field(ge=1, le=1098), CFN_INT] | None = None
@@ -319,6 +320,9 @@ class DomainProperties(CfnModel):
         default_factory=dict, json_schema_extra=_tags_json_schema
     )
     OnDelete: Literal["Restore", "Reset", "Retain"] = "Restore"
+    ReconcileToken: Annotated[str, StringConstraints(max_length=128)] | None = None
+    """The provider's own, never sent to AWS: changing it makes CloudFormation send an Update,
+    which converges the domain on the properties again (puts back what drifted)."""
 
     @field_validator("Tags", mode="before")
     @classmethod
