@@ -5,15 +5,13 @@ moto's DynamoDB (the ledger) and CloudFormation (the stack's status)."""
 from __future__ import annotations
 
 import copy
-import json
 import time
 from typing import Any
-
-import pytest
 
 from domain_provider.ledger import LedgerItem
 from tests.support.aws import ARN, DOMAIN, state
 from tests.support.logs import parse_json_logs
+from tests.support.stacks import rolling_back
 from tools.local.cloudformation import invoke, load_event, rollback_of
 from tools.local.ledger import LEDGER_TABLE
 
@@ -464,25 +462,6 @@ def test_a_forward_update_reads_the_stack_only_when_the_lock_is_met(
 
     assert body["Status"] == "FAILED", "the stack is not rolling back"
     assert "RuleBasedMatching" in body["Reason"]
-
-
-@pytest.fixture
-def cloudformation_stack(aws: None) -> str:
-    """A stack in moto's CloudFormation; its StackId."""
-    import boto3
-
-    client = boto3.client("cloudformation")
-    template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}
-    answer = client.create_stack(StackName="crm-profiles", TemplateBody=json.dumps(template))
-    return str(answer["StackId"])
-
-
-def rolling_back(stack_id: str) -> None:
-    from moto.cloudformation.models import cloudformation_backends
-
-    cloudformation_backends["123456789012"]["us-east-1"].stacks[
-        stack_id
-    ].status = "UPDATE_ROLLBACK_IN_PROGRESS"
 
 
 # Calls per event, within the contract's maxima ----------------------------------------------------

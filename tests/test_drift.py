@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
-from domain_provider.drift import main
+from domain_provider.drift_command import main
 from domain_provider.handler import handler
 from domain_provider.ledger import LEDGER_TABLE_ENV, Ledger
 from domain_provider.models import parse_properties, setting
@@ -220,7 +220,9 @@ def test_a_refused_get_domain_is_not_checked_with_the_permission_to_grant(profil
     [
         pytest.param(
             ["--table", "missing"],
-            "the ledger table 'missing' does not exist; pass --table or set LEDGER_TABLE_NAME",
+            "The ledger table missing does not exist; redeploy the provider stack and retry; "
+            "check --table or LEDGER_TABLE_NAME (An error occurred (ResourceNotFoundException) "
+            "when calling the Scan operation: Requested resource not found)",
             id="table-missing",
         ),
         pytest.param(
@@ -383,7 +385,7 @@ def test_a_ledger_that_cannot_be_read_fails_the_scheduled_invocation(
         handler(scheduled, LambdaContext())
 
     (failure,) = [line for line in parse_json_logs(json_logs) if line["level"] == "ERROR"]
-    assert failure["reason"].startswith("the ledger table 'missing' does not exist")
+    assert failure["reason"].startswith("The ledger table missing does not exist")
     assert emf_lines(capsys.readouterr().out) == []
 
 

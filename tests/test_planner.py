@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from domain_provider.errors import InvalidProperties
-from domain_provider.planner import Call, LockMet, Plan, found_of, plan, target, without
+from domain_provider.planner import Call, Plan, found_of, plan, target, without
 from tests.support.requests import LOGICAL_ID, REQUEST_ID, request_of
 
 NAME = "crm"
@@ -28,12 +28,11 @@ def planned(
     found: dict[str, Any] | None = None,
     found_tags: dict[str, str | None] | None = None,
     physical_id: str = NAME,
-    may_leave_locked: bool = False,
 ) -> Plan:
     request = request_of(request_type, props(**new), props(**(old or {})), physical_id)
     base = target(request)
     live = live if live is not None else EMPTY
-    return plan(request, base, live, found or {}, found_tags or {}, may_leave_locked)
+    return plan(request, base, live, found or {}, found_tags or {})
 
 
 # Which domain, which ids --------------------------------------------------------------------------
@@ -284,28 +283,40 @@ def test_delete_with_nothing_left_to_put_back_plans_no_call():
 LOCKED = {**EMPTY, "RuleBasedMatching": {"Enabled": True, "Status": "IN_PROGRESS"}}
 
 
-def test_a_forward_change_to_locked_rule_based_matching_raises_lock_met():
-    with pytest.raises(LockMet) as lock:
-        planned("Update", {"RuleBasedMatching": {"Enabled": "false"}}, live=LOCKED, old={})
-
-    assert lock.value.status == "IN_PROGRESS"
-
-
-def test_a_rollback_or_a_delete_leaves_locked_rule_based_matching_and_says_so():
-    rollback = planned(
+def locked_update_and_delete() -> tuple[Plan, Plan]:
+    """An Update and a Delete that change RuleBasedMatching while the service locks it."""
+    update = planned(
         "Update",
         {"RuleBasedMatching": {"Enabled": "false"}, "DefaultExpirationDays": "10"},
         live=LOCKED,
         old={},
-        may_leave_locked=True,
     )
-    delete = planned("Delete", {"RuleBasedMatching": {"Enabled": "true"}}, live=LOCKED)
+    return update, planned("Delete", {"RuleBasedMatching": {"Enabled": "true"}}, live=LOCKED)
 
-    assert rollback.calls == (
-        Call("UpdateDomain", {"DomainName": NAME, "DefaultExpirationDays": 10}),
-    )
-    assert rollback.left == delete.left == ("RuleBasedMatching",)
-    assert delete.calls == ()
+
+def test_a_change_to_locked_rule_based_matching_is_marked_with_the_live_status():
+    update, delete = locked_update_and_delete()
+
+    assert update.lock == delete.lock == "IN_PROGRESS"
+    assert update.carries("RuleBasedMatching")
+    assert delete.carries("RuleBasedMatching")
+
+
+def test_a_plan_that_does_not_change_rule_based_matching_meets_no_lock():
+    update = planned("Update", {"DefaultExpirationDays": "10"}, live=LOCKED, old={})
+
+    assert update.lock == ""
+
+
+def test_leaving_the_lock_keeps_everything_else_and_says_so():
+    update, delete = locked_update_and_delete()
+
+    left, left_delete = without(update, "RuleBasedMatching"), without(delete, "RuleBasedMatching")
+
+    assert left.calls == (Call("UpdateDomain", {"DomainName": NAME, "DefaultExpirationDays": 10}),)
+    assert left.left == left_delete.left == ("RuleBasedMatching",)
+    assert left.lock == left_delete.lock == ""
+    assert left_delete.calls == ()
 
 
 def test_without_drops_a_refused_member_and_an_update_left_empty():

@@ -10,24 +10,39 @@ Item format (low-level attribute types):
 - `Properties` S: JSON of the validated properties of the last event that changed the domain
   (`model_dump(mode="json", exclude_none=True)`). An item may lack it: the domain then cannot be
   compared, and `LedgerItem.unreadable` says why.
-The table's name comes from the environment (`LEDGER_TABLE_NAME`).
+The table's name comes from the settings (`LEDGER_TABLE_NAME`); nobody else reads it.
+
+Errors: a call's botocore error becomes a named error (`LedgerUnavailable`, `AccessDenied`) whose
+Reason says that nothing was changed on the domain because of it, here and nowhere else; a failed
+claim condition raises `Claimed` with the item that holds the claim.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
+from domain_provider.aws import dynamodb_client, error_code, watched
+from domain_provider.errors import (
+    ACCESS_DENIED_CODES,
+    AccessDenied,
+    LedgerUnavailable,
+    ProviderError,
+)
 from domain_provider.models import DomainProperties, parse_properties
+from domain_provider.progress import Progress
 from domain_provider.reasons import format_validation_error
+from domain_provider.settings import LEDGER_TABLE_ENV, settings
 
-LEDGER_TABLE_ENV = "LEDGER_TABLE_NAME"
+__all__ = ["LEDGER_TABLE_ENV", "Claimed", "Ledger", "LedgerItem", "Owner", "ledger"]
+
+T = TypeVar("T")
 FOUND_TAG_PREFIX = "FoundTag:"
 
 _deserialize = TypeDeserializer().deserialize
@@ -106,21 +121,39 @@ class Claimed(Exception):
         self.item = item
 
 
+def ledger(progress: Progress | None = None) -> Ledger:
+    """The provider's ledger (its table from the settings), watched by the event's `progress`:
+    LedgerUnavailable when the function has no table."""
+    table = settings().ledger_table
+    if not table:
+        raise LedgerUnavailable(
+            f"The provider has no ledger: set {LEDGER_TABLE_ENV} (the provider stack does)"
+        )
+    return Ledger(dynamodb_client(), table, progress)
+
+
 class Ledger:
-    """The ledger table, through a low-level DynamoDB client; botocore errors propagate.
+    """The ledger table, through a low-level DynamoDB client.
 
     Writes are conditional: a claim is taken only when the item has no owner or this one, and an
     item is released only by its owner, so two resources never both own a domain, even when their
-    events race."""
+    events race. With a `progress`, every call reports its attempts to the event and is refused
+    once the event is answered."""
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: Any, table_name: str, progress: Progress | None = None) -> None:
         self._client = client
         self.table_name = table_name
+        self._progress = progress
 
     def items(self) -> Iterator[LedgerItem]:
         """Every item, in the table's order (a paginated, strongly consistent Scan)."""
-        pages = self._client.get_paginator("scan").paginate(
-            TableName=self.table_name, ConsistentRead=True
+        pages = self._run(
+            "Scan",
+            lambda: list(
+                self._client.get_paginator("scan").paginate(
+                    TableName=self.table_name, ConsistentRead=True
+                )
+            ),
         )
         for page in pages:
             for item in page.get("Items", []):
@@ -128,10 +161,13 @@ class Ledger:
 
     def get(self, domain_name: str) -> LedgerItem | None:
         """The domain's item (a strongly consistent GetItem), None when there is none."""
-        response = self._client.get_item(
-            TableName=self.table_name,
-            Key={"DomainName": {"S": domain_name}},
-            ConsistentRead=True,
+        response = self._run(
+            "GetItem",
+            lambda: self._client.get_item(
+                TableName=self.table_name,
+                Key={"DomainName": {"S": domain_name}},
+                ConsistentRead=True,
+            ),
         )
         item = response.get("Item")
         return LedgerItem.from_item(item) if item else None
@@ -171,8 +207,9 @@ class Ledger:
             names[f"#t{index}"] = FOUND_TAG_PREFIX + key
             values[f":t{index}"] = {"S": value} if value is not None else {"NULL": True}
             sets.append(f"#t{index} = if_not_exists(#t{index}, :t{index})")
-        try:
-            response = self._client.update_item(
+        response = self._run(
+            "UpdateItem",
+            lambda: self._client.update_item(
                 TableName=self.table_name,
                 Key={"DomainName": {"S": domain_name}},
                 UpdateExpression="SET " + ", ".join(sets),
@@ -181,28 +218,63 @@ class Ledger:
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            held = error.response.get("Item")
-            item = LedgerItem.from_item(held) if held else LedgerItem(domain_name, "", "")
-            raise Claimed(item) from error
+            ),
+            domain_name,
+        )
         attributes = response["Attributes"]
         return LedgerItem.from_item(attributes), attributes["ClaimRequestId"]["S"] == request_id
 
     def release(self, domain_name: str, owner: Owner) -> bool:
         """Delete the item if `owner` holds it; False when there is none or another holds it."""
         try:
-            self._client.delete_item(
-                TableName=self.table_name,
-                Key={"DomainName": {"S": domain_name}},
-                ConditionExpression="#owner = :owner",
-                ExpressionAttributeNames={"#owner": "Owner"},
-                ExpressionAttributeValues={":owner": owner.value()},
+            self._run(
+                "DeleteItem",
+                lambda: self._client.delete_item(
+                    TableName=self.table_name,
+                    Key={"DomainName": {"S": domain_name}},
+                    ConditionExpression="#owner = :owner",
+                    ExpressionAttributeNames={"#owner": "Owner"},
+                    ExpressionAttributeValues={":owner": owner.value()},
+                ),
+                domain_name,
             )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
+        except Claimed:
+            return False
         return True
+
+    def _run(self, operation: str, call: Callable[[], T], domain_name: str = "") -> T:
+        """Make one call: watched by the event's progress; a failed condition raises Claimed
+        with the item that holds the claim, any other error its named error."""
+        try:
+            if self._progress is None:
+                return call()
+            with watched(self._client, self._progress):
+                return call()
+        except ClientError as error:
+            if error_code(error) == CONDITION_FAILED:
+                held = error.response.get("Item")
+                item = LedgerItem.from_item(held) if held else LedgerItem(domain_name, "", "")
+                raise Claimed(item) from error
+            raise translate(operation, error, self.table_name) from error
+        except BotoCoreError as error:
+            raise translate(operation, error, self.table_name) from error
+
+
+CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def translate(operation: str, error: Exception, table: str) -> ProviderError:
+    """A ledger error as a Reason: nothing was changed on the domain because of it."""
+    code = error_code(error)
+    words = str(error)
+    if code in ACCESS_DENIED_CODES:
+        return AccessDenied(f"dynamodb:{operation}", f"the ledger table {table}", words)
+    if code == "ResourceNotFoundException":
+        return LedgerUnavailable(
+            f"The ledger table {table} does not exist; redeploy the provider stack and retry", words
+        )
+    return LedgerUnavailable(
+        f"The ledger table {table} could not be reached ({code or type(error).__name__}); "
+        "retry the stack operation",
+        words,
+    )

@@ -15,39 +15,56 @@ Two steps, both pure and table-tested with plain values:
   - Undo: `Restore` (default) puts back the value the ledger recorded as Found (where Found had
     none, a key or queue is cleared, a toggle disabled, a tag removed); `Reset` clears and
     disables; `Retain` changes nothing. DefaultExpirationDays cannot be cleared: Reset leaves it.
-  - RuleBasedMatching is locked while its live Status is IN_PROGRESS: a forward change raises
-    `LockMet` (the handler then asks whether the stack is rolling back); a Delete or a rollback
-    leaves it as it is and says so in `Plan.left`.
+- The rule-based matching lock, as data: the service refuses changes to RuleBasedMatching
+  while its live Status is IN_PROGRESS (and for a day after ACTIVE, which only its refusal
+  tells). `plan` marks a change that meets it (`Plan.lock`); one predicate, `yields_to_lock`,
+  decides from the event's direction (`direction`: forward, rollback or delete) whether the
+  event leaves the member as it is (`without`, named in `Plan.left`) or fails. Only an Update
+  or a replacement needs the stack's status for that, and asks for it at most once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from domain_provider.compare import setting_differs
+from domain_provider.compare import CLEARABLE, setting_differs
 from domain_provider.errors import InvalidProperties
-from domain_provider.models import SETTINGS, DomainProperties, setting
+from domain_provider.models import SETTINGS, setting
+from domain_provider.operations import Operation
 from domain_provider.request import Request
 
 TOGGLES = ("Matching", "RuleBasedMatching", "DataStore")
-CLEARABLE = ("DefaultEncryptionKey", "DeadLetterQueueUrl")
+LOCKED = "RuleBasedMatching"
+"""The setting the service locks while it processes rule-based matching."""
 LOCKED_STATUS = "IN_PROGRESS"
+LOCKABLE = ("IN_PROGRESS", "ACTIVE")
+"""Statuses under which the service may refuse a RuleBasedMatching change (ACTIVE: for a day)."""
 SERVICE_ONLY = {"RuleBasedMatching": "Status", "DataStore": "Readiness"}
 """Members GetDomain returns that UpdateDomain does not take."""
 
-Operation = Literal["GetDomain", "UpdateDomain", "TagResource", "UntagResource"]
 MUTATING: frozenset[str] = frozenset({"UpdateDomain", "TagResource", "UntagResource"})
 Kind = Literal["create", "replacement", "update", "full-update", "delete", "nothing"]
+Direction = Literal["forward", "rollback", "delete"]
 
 
-class LockMet(Exception):
-    """A forward change to RuleBasedMatching while the service processes it (its status)."""
+def direction(kind: Kind, rolling_back: Callable[[], bool]) -> Direction:
+    """Which way the event goes: a Delete is a delete, a Create forward; an Update or a
+    replacement (which a rollback can be too) is a rollback while the stack rolls back, asked
+    of `rolling_back` only here."""
+    if kind == "delete":
+        return "delete"
+    if kind == "create":
+        return "forward"
+    return "rollback" if rolling_back() else "forward"
 
-    def __init__(self, status: str) -> None:
-        super().__init__(status)
-        self.status = status
+
+def yields_to_lock(way: Direction) -> bool:
+    """The one rule of the lock: a Delete or a rollback leaves a locked RuleBasedMatching as it
+    is (a failed rollback or Delete has no way out); a forward change fails, saying when to
+    retry."""
+    return way != "forward"
 
 
 @dataclass(frozen=True)
@@ -82,12 +99,19 @@ class Plan:
     """The domain the event acts on; None when it touches no domain."""
     arn: str = ""
     calls: tuple[Call, ...] = ()
+    lock: str = ""
+    """The live status of RuleBasedMatching when the plan changes it while the service locks it
+    (IN_PROGRESS), else ""."""
     left: tuple[str, ...] = ()
     """Settings left as they are because the service locks them (logged as a warning)."""
     note: str = ""
     """Why there is nothing to do, or what kind of change this is, for the log."""
     hint: str = ""
     """Appended to the action of an AWS error's Reason (Delete: how to go on)."""
+
+    def carries(self, member: str) -> bool:
+        """Whether an UpdateDomain of the plan sends `member`."""
+        return any(c.operation == "UpdateDomain" and member in c.request for c in self.calls)
 
     @property
     def operations(self) -> tuple[str, ...]:
@@ -167,11 +191,9 @@ def plan(
     live: Mapping[str, Any],
     found: Mapping[str, Any],
     found_tags: Mapping[str, str | None],
-    may_leave_locked: bool = False,
 ) -> Plan:
-    """The calls for `base` against the `live` domain, with the ledger's Found values. A Delete
-    (or `may_leave_locked`: an Update while the stack rolls back) leaves a locked
-    RuleBasedMatching as it is; a forward change to it raises LockMet."""
+    """The calls for `base` against the `live` domain, with the ledger's Found values; `lock`
+    set when they change RuleBasedMatching while the service locks it."""
     assert base.domain_name is not None
     new = request.properties
     assert new is not None
@@ -208,13 +230,8 @@ def plan(
             for key, value in old.Tags.items():
                 if key not in new.Tags:
                     _put_back_tag(key, value, tags, found_tags, new.OnDelete, tag, untag)
-    left: tuple[str, ...] = ()
-    status = (live.get("RuleBasedMatching") or {}).get("Status")
-    if "RuleBasedMatching" in changes and status == LOCKED_STATUS:
-        if base.kind != "delete" and not may_leave_locked:
-            raise LockMet(status)
-        del changes["RuleBasedMatching"]
-        left = ("RuleBasedMatching",)
+    status = live_status(live)
+    lock = status if LOCKED in changes and status == LOCKED_STATUS else ""
     calls: list[Call] = []
     in_one = base.kind in ("create", "replacement")
     if in_one and tag:
@@ -225,7 +242,12 @@ def plan(
         calls.append(Call("TagResource", {"resourceArn": base.arn, "tags": tag}))
     if untag:
         calls.append(Call("UntagResource", {"resourceArn": base.arn, "tagKeys": untag}))
-    return replace(base, calls=tuple(calls), left=left)
+    return replace(base, calls=tuple(calls), lock=lock)
+
+
+def live_status(live: Mapping[str, Any]) -> str:
+    """RuleBasedMatching's status on the live domain ("" when it has none)."""
+    return str((live.get(LOCKED) or {}).get("Status", ""))
 
 
 def without(plan_: Plan, member: str) -> Plan:
@@ -238,7 +260,7 @@ def without(plan_: Plan, member: str) -> Plan:
                 continue
             call = Call("UpdateDomain", request)
         calls.append(call)
-    return replace(plan_, calls=tuple(calls), left=(*plan_.left, member))
+    return replace(plan_, calls=tuple(calls), left=(*plan_.left, member), lock="")
 
 
 def _put_back(
@@ -287,9 +309,3 @@ def _describe(member: str, value: Any) -> str:
     if member == "Tags":
         return f"Tags added ({', '.join(sorted(value))})"
     return f"{member} set"
-
-
-def given(properties: DomainProperties) -> dict[str, Any]:
-    """The settings the properties name, as UpdateDomain takes them."""
-    values = {name: setting(properties, name) for name in SETTINGS}
-    return {name: value for name, value in values.items() if value is not None}
