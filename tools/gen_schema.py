@@ -74,14 +74,15 @@ PROSE: dict[str, tuple[str, str]] = {
     ),
     "DefaultEncryptionKey": (
         "The KMS key (ARN, key id or alias) that encrypts the domain's data. A key of another "
-        "account is refused unless the provider stack trusts that account, and the key must be "
-        "one the provider stack allows ([deploy](deploy.md)).",
+        "account is refused unless the provider stack trusts that account (`TrustedAccountIds`), "
+        "and when the provider stack lists keys (`AllowedKeyArns`) it must be one of them "
+        "([deploy](deploy.md)).",
         NO_INTERRUPTION,
     ),
     "DeadLetterQueueUrl": (
         "The SQS queue that receives records Customer Profiles fails to ingest (customer data). "
         "A queue of another account is refused unless the provider stack trusts that account "
-        "([deploy](deploy.md)).",
+        "(`TrustedAccountIds`: [deploy](deploy.md)).",
         NO_INTERRUPTION,
     ),
     "Matching": (
@@ -89,7 +90,7 @@ PROSE: dict[str, tuple[str, str]] = {
         "`ExportingConfig` ([members](#nested-members)). UpdateDomain takes the setting whole: "
         "the provider sends the live setting with only the members named here changed, so "
         "members you do not name keep their live values. An export bucket must match the "
-        "provider stack's allowed export buckets.",
+        "provider stack's `AllowedExportBuckets` (empty by default: no export).",
         NO_INTERRUPTION,
     ),
     "RuleBasedMatching": (
