@@ -455,5 +455,5 @@ def test_make_drift_reports_the_seeded_drift_with_no_aws_account():
     ]
     assert "In sync: crm-profiles-eu" in run.stdout
     assert "Exit status 1" in run.stderr
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    assert f"```text\n{run.stdout}```" in readme, "README's example report is make drift's"
+    operations = (Path(__file__).resolve().parents[1] / "docs/operations.md").read_text()
+    assert f"```text\n{run.stdout}```" in operations, "docs/operations.md's report is make drift's"
