@@ -122,7 +122,7 @@ lint-templates: $(STAMP) $(TOOLS_STAMP) synth-cdk
 	$(CHECKOV) $(addprefix -f ,$(TEMPLATES) $(CDK_TEMPLATE))
 
 # --- Fidelity (issue 4)
-## Regenerate the resource properties' JSON Schema and docs/properties.md from the model.
+## Regenerate the resource properties' JSON Schema and docs/Custom-CustomerProfilesDomain.md from the model.
 schema: $(STAMP)
 	$(BIN)/python tools/gen_schema.py
 

@@ -279,7 +279,7 @@ def test_ledger_items_decode_owner_found_tags_and_properties(ledger):
 
     managed = items[DOMAIN]
     assert (managed.owner_stack_id, managed.owner_logical_resource_id) == (STACK_ID, LOGICAL_ID)
-    assert managed.found == found
+    assert dict(managed.found) == found
     assert managed.found_tags == {"team": "old", "cost-center": None}
     assert managed.properties == parse_properties(CREATE)
     assert (items[OTHER].properties, items[OTHER].unreadable) == (

@@ -19,6 +19,7 @@ Nothing below calls back up; `cfn.py` calls `run` and sends what it returns (or 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from domain_provider.aws import apply, customer_profiles_client, read_domain, stack_rolling_back
@@ -31,13 +32,16 @@ from domain_provider.errors import (
 )
 from domain_provider.ledger import Claimed, Ledger, LedgerItem, Owner, ledger
 from domain_provider.logs import logger
+from domain_provider.members import live_value, members
+from domain_provider.models import DomainProperties
 from domain_provider.planner import (
     LOCKABLE,
     LOCKED,
     Direction,
     Plan,
     direction,
-    found_of,
+    dropped,
+    dropped_tags,
     live_status,
     plan,
     target,
@@ -66,45 +70,69 @@ def run(request: Request, progress: Progress) -> Outcome:
 
 
 def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
-    """Create, Update, replacement: read, claim, plan against the live domain, change."""
+    """Create, replacement: claim, read, record, change. Update: read, record (the claim
+    checked), change, forget what it dropped."""
     assert request.properties is not None
     assert base.domain_name is not None
+    name, new = base.domain_name, request.properties
     profiles = customer_profiles_client()
-    live = read_domain(profiles, base.domain_name, base.arn, progress)
-    if live is None:
-        raise DomainNotFound(base.domain_name, request.region)
-    tag_keys = set(request.properties.Tags)
-    if base.kind == "update" and request.old is not None:
-        tag_keys |= set(request.old.Tags)  # keys it stops managing are put back from Found
-    live_tags = live.get("Tags") or {}
     owner = Owner(request.stack_id, request.logical_id)
     book = ledger(progress)
-    progress.claim_held = base.kind in ("create", "replacement")  # until known otherwise
+    fresh = base.kind in ("create", "replacement")
+    taken = False
     try:
-        item, taken = book.claim(
-            base.domain_name,
-            owner,
-            request.request_id,
-            found_of(live),
-            {key: live_tags.get(key) for key in tag_keys},
-            request.properties,
-        )
+        if fresh:  # the claim before the read: Found is what the domain held once it was ours
+            progress.claim_held = True  # until known otherwise
+            _, taken = book.write(name, owner, request.request_id)
+        live = read_domain(profiles, name, base.arn, progress)
+        if live is None:
+            raise DomainNotFound(name, request.region)
+        old = request.old if base.kind == "update" else None
+        taken_up = {path: live_value(live, path) for path in taken_up_members(old, new)}
+        live_tags = live.get("Tags") or {}
+        tags = {key: live_tags.get(key) for key in new.Tags if old is None or key not in old.Tags}
+        item, _ = book.write(name, owner, request.request_id, taken_up, tags, new)
+        the_plan = plan(request, base, live, item.found, item.found_tags)
+        the_plan, domain = change(request, the_plan, live, progress, profiles)
     except Claimed as claimed:
         progress.claim_held = False
-        raise claim_refused(base.domain_name, claimed.item) from None
-    try:
-        the_plan = plan(request, base, live, item.found or {}, item.found_tags)
-        the_plan, domain = change(request, the_plan, live, progress, profiles)
+        raise claim_refused(name, claimed.item) from None
     except ProviderError as error:
-        if taken and progress.claim_held and not progress.changed:
-            release_on_failure(book, base.domain_name, owner, progress)
+        if fresh and taken and progress.claim_held and not progress.changed:
+            release_on_failure(book, name, owner, progress)
         if progress.claim_held and base.kind == "replacement":
             raise error.with_hint(
-                f"; the claim on {base.domain_name!r} is kept (it may have changed): retry, or "
+                f"; the claim on {name!r} is kept (it may have changed): retry, or "
                 "delete its ledger item once the domain is checked"
             ) from None
         raise
+    forget_dropped(book, name, owner, dropped(old, new), dropped_tags(old, new))
     return Outcome(the_plan.physical_id, domain_data(domain or live, the_plan.arn))
+
+
+def taken_up_members(old: DomainProperties | None, new: DomainProperties) -> list[str]:
+    """The members this event takes up: all the new properties name, less those the old
+    properties named on this domain already (their Found is recorded)."""
+    before = members(old)
+    return [path for path in members(new) if path not in before]
+
+
+def forget_dropped(
+    book: Ledger, name: str, owner: Owner, paths: Mapping[str, Any], tag_keys: Mapping[str, str]
+) -> None:
+    """After an Update's change succeeded: forget the Found of the members it dropped (one more
+    write), so a later take-up records afresh; if that fails, the old records stay (warning)."""
+    if not paths and not tag_keys:
+        return
+    try:
+        book.forget(name, owner, paths, tag_keys)
+    except ProviderError as error:
+        logger.warning(
+            "The change succeeded, but the ledger still records what was found for members "
+            "this resource no longer manages",
+            members=[*paths, *(f"Tags.{key}" for key in tag_keys)],
+            reason=str(error),
+        )
 
 
 def release_on_failure(book: Ledger, domain_name: str, owner: Owner, progress: Progress) -> None:
@@ -142,7 +170,7 @@ def delete(request: Request, base: Plan, progress: Progress) -> Outcome:
     profiles = customer_profiles_client()
     live = read_domain(profiles, item.domain_name, base.arn, progress)
     if live is not None:
-        the_plan = plan(request, base, live, item.found or {}, item.found_tags)
+        the_plan = plan(request, base, live, item.found, item.found_tags)
         try:
             change(request, the_plan, live, progress, profiles)
         except DomainNotFound:
@@ -174,6 +202,8 @@ def change(
             raise RuleBasedMatchingLocked(the_plan.lock)
         the_plan = without(the_plan, LOCKED)
     log_plan(the_plan)
+    if the_plan.warnings:
+        logger.warning("Left as it is", members=list(the_plan.warnings))
     progress.activity = the_plan.activity
     try:
         domain = apply(profiles, the_plan, progress)
