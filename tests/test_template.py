@@ -381,9 +381,10 @@ def test_function_carries_the_tag_the_trust_models_policy_names():
     function = stack().resources()["ProviderFunction"]["Properties"]
 
     assert function["Tags"] == {"customer-profiles-domain-provider": "provider"}
-    assert '"aws:ResourceTag/customer-profiles-domain-provider": "provider"' in (
-        ROOT / "docs" / "deploy.md"
-    ).read_text()
+    assert (
+        '"aws:ResourceTag/customer-profiles-domain-provider": "provider"'
+        in (ROOT / "docs" / "deploy.md").read_text()
+    )
 
 
 def test_table_policy_leaves_reads_and_the_tables_own_management_to_iam():
