@@ -29,6 +29,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from domain_provider.settings import LOCAL_ENDPOINTS_ENV
 from tests.support.intrinsics import Stack, load, parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +61,7 @@ def test_generated_template_has_no_transform_and_no_sam_resource():
     assert "AWS::Include" not in text
     assert "AWS::LanguageExtensions" not in text
     assert "AWS::ServerlessRepo::Application" not in STACKSETS.get("Metadata", {})
+    assert LOCAL_ENDPOINTS_ENV not in text  # the test-only setting, never deployed
 
 
 def test_generated_template_keeps_every_parameter_of_template_yaml_and_adds_the_code_location():
