@@ -42,7 +42,18 @@ from tests.support.intrinsics import load, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
-SHIPPED = ("template.yaml", "samconfig.toml", "LICENSE", "README.md", "provider", "tools")
+# pyproject.toml (the version the SBOM names) and stacksets/ (copied beside the artifact): what
+# `make package` reads besides the template and the code.
+SHIPPED = (
+    "template.yaml",
+    "samconfig.toml",
+    "LICENSE",
+    "README.md",
+    "pyproject.toml",
+    "provider",
+    "tools",
+    "stacksets",
+)
 STACK = "customer-profiles-domain-provider"
 REGION = "us-east-1"
 # The README's commands (its Deploy section's first block) and docs/deploy.md's (the same block,
@@ -55,10 +66,11 @@ PUBLISH = [
     "sam publish --template packaged.yaml",
 ]
 README_COMMANDS = {*DEPLOY, *PUBLISH}
-# `sam deploy --guided`'s questions, in order: stack name, region, the six parameters, confirm
-# changes, allow IAM role creation, disable rollback, save, config file, config environment;
-# then, once the change set exists, "Deploy this changeset?".
-GUIDED_ANSWERS = ["", "", "crm,crm-test", "", "", "", "", "", "", "", "", "", "", "", "N"]
+# `sam deploy --guided`'s questions, in order: stack name, region, the template's parameters
+# (AllowedDomainNames first, then ten with defaults), confirm changes, allow IAM role creation,
+# disable rollback, save, config file, config environment; then, once the change set exists,
+# "Deploy this changeset?".
+GUIDED_ANSWERS = ["", "", "crm,crm-test", *[""] * 10, "", "", "", "", "", "", "N"]
 
 pytestmark = [pytest.mark.tools, pytest.mark.network, pytest.mark.slow]
 
