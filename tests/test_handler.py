@@ -106,7 +106,7 @@ def test_a_failed_update_keeps_the_old_physical_id(profiles, cfn):
     assert body["PhysicalResourceId"] == "crm-profiles"
 
 
-def test_a_failed_replacement_keeps_the_old_physical_id(aws, cfn):
+def test_a_failed_replacement_keeps_the_old_physical_id(ledger, cfn):
     body = invoke(load_event("update-replace.json"), cfn)
 
     assert body["Status"] == "FAILED"

@@ -11,10 +11,10 @@ Rules (the contract's "The ledger"):
   (`RuleBasedMatching.Status`, `DataStore.Readiness`), are never members: they pass through.
 - `merged(setting, edits)` builds the setting UpdateDomain takes whole: the live one, with only
   the edited members changed. An edit to `ABSENT` removes the member, except an `Enabled` (a
-  removed one reads as off, and the API requires most), which is sent as `False`; a nested object left
-  with nothing but that (`Matching.AutoMerging` whose every member was absent) is removed, as it
-  was found; a merge that would leave an object without a member the API requires is refused
-  (None), so the caller keeps the live value and says so.
+  removed one reads as off, and the API requires most), which is sent as `False`; a nested
+  object left with nothing but that (`Matching.AutoMerging` whose every member was absent) is
+  removed, as it was found; a merge that would leave an object without a member the API
+  requires is refused (None), so the caller keeps the live value and says so.
 """
 
 from __future__ import annotations
