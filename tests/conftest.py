@@ -77,6 +77,16 @@ def cloudformation_stack(aws: None) -> str:
 
 
 @pytest.fixture
+def live_owner(aws: None) -> Iterator[list[tuple[str, str]]]:
+    """Every claim's owner is a live resource holding its domain (a CloudFormation double: moto
+    has no stack for the sample events' StackId); the owners asked about."""
+    from tests.support.stacks import holding, stack_resources
+
+    with stack_resources(holding()) as asked:
+        yield asked
+
+
+@pytest.fixture
 def cfn() -> Iterator[ResponseBucket]:
     """CloudFormation's pre-signed response URL: records what the provider PUTs."""
     with response_bucket() as bucket:

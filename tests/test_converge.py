@@ -15,7 +15,7 @@ from tests.support.aws import ARN, DOMAIN, state
 from tests.support.logs import parse_json_logs
 from tests.support.stacks import rolling_back
 from tools.local.cloudformation import invoke, load_event, rollback_of
-from tools.local.ledger import LEDGER_TABLE
+from tools.local.ledger import LEDGER_TABLE, STACK_ID
 
 RULES_CHANGED = {"Enabled": "true", "MaxAllowedRuleLevelForMatching": "3"}
 """A RuleBasedMatching that differs from create.json's (which allows level 2)."""
@@ -226,7 +226,9 @@ def test_the_ledger_records_found_once_and_the_last_properties(profiles, cfn, le
 # Claims -------------------------------------------------------------------------------------------
 
 
-def test_a_second_resource_cannot_configure_a_claimed_domain(profiles, cfn, ledger):
+def test_a_second_resource_cannot_configure_a_domain_a_live_resource_owns(
+    profiles, cfn, ledger, live_owner
+):
     invoke(load_event("create.json"), cfn)
     configured = settled(profiles)
     profiles.calls.clear()
@@ -237,10 +239,11 @@ def test_a_second_resource_cannot_configure_a_claimed_domain(profiles, cfn, ledg
 
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith(
-        "DomainName: 'crm-profiles' is managed by DomainSettings in stack "
+        "DomainName: 'crm-profiles' is managed by another resource; to hand it over, remove it "
+        "there (or set OnDelete: Retain there first) and retry. Owner: DomainSettings in stack "
+        "crm-profiles"
     )
-    assert "stack/crm-profiles/" in body["Reason"]
-    assert "OnDelete: Retain" in body["Reason"]
+    assert live_owner == [(STACK_ID, "DomainSettings")], "one read of the owner, by its StackId"
     assert body["PhysicalResourceId"].startswith("create-failed:")
     assert profiles.operations() == [], "refused by the claim, before the domain is read"
     assert settled(profiles) == configured
@@ -376,11 +379,13 @@ def deny(client: Any, operation: str) -> None:
 
 
 def test_a_forward_change_while_rule_based_matching_is_in_progress_fails_before_any_change(
-    profiles, cfn
+    profiles, cfn, cloudformation_stack
 ):
-    invoke(load_event("create.json"), cfn)
+    create, event = load_event("create.json"), load_event("update.json")
+    for each in (create, event):
+        each["StackId"] = cloudformation_stack
+    invoke(create, cfn)
     profiles.rule_based_matching_status(DOMAIN, "IN_PROGRESS")
-    event = load_event("update.json")
     event["ResourceProperties"]["RuleBasedMatching"] = RULES_CHANGED
     profiles.calls.clear()
 
@@ -395,9 +400,11 @@ def test_a_forward_change_while_rule_based_matching_is_in_progress_fails_before_
 
 
 def test_a_refusal_by_the_service_reads_the_same(profiles, cfn, cloudformation_stack):
-    invoke(load_event("create.json"), cfn)
+    create, event = load_event("create.json"), load_event("update.json")
+    for each in (create, event):
+        each["StackId"] = cloudformation_stack
+    invoke(create, cfn)
     profiles.rule_based_matching_status(DOMAIN, "ACTIVE", locked_after_active=True)
-    event = load_event("update.json")
     event["ResourceProperties"]["RuleBasedMatching"] = RULES_CHANGED
 
     body = invoke(event, cfn)
@@ -529,7 +536,7 @@ def test_a_create_claims_then_reads_then_records_then_changes(profiles, cfn, led
 # A claim never outlives its resource -----------------------------------------------------------
 
 
-def test_a_create_answered_at_the_timeout_after_its_claim_keeps_the_domain_id_so_delete_releases(
+def test_a_create_answered_at_the_timeout_after_its_claim_says_a_claim_is_held_so_delete_releases(
     profiles, cfn, ledger
 ):
     from tests.test_faults import deliver
@@ -541,14 +548,21 @@ def test_a_create_answered_at_the_timeout_after_its_claim_keeps_the_domain_id_so
     deliver(load_event("create.json"), cfn, timeout=8.0)
 
     assert cfn.last["Status"] == "FAILED"
-    assert cfn.last["PhysicalResourceId"] == DOMAIN, "the Delete must find the claim"
+    held = cfn.last["PhysicalResourceId"]
+    assert held.startswith(f"create-failed-claim-held:{DOMAIN}:"), "the Delete must find the claim"
     assert item(ledger) is not None
     ledger.meta.events.unregister("after-call.dynamodb.UpdateItem")
-    assert invoke(delete_of(load_event("create.json")), cfn)["Status"] == "SUCCESS"
+    delete = delete_of(load_event("create.json"))
+    delete["PhysicalResourceId"] = held
+    profiles.calls.clear()
+    assert invoke(delete, cfn)["Status"] == "SUCCESS"
     assert item(ledger) is None
+    assert profiles.calls == [], "the domain was never changed: only the claim is released"
 
 
-def test_a_failed_create_whose_release_fails_answers_the_domain_id(profiles, cfn, ledger):
+def test_a_failed_create_whose_release_fails_answers_an_id_that_says_a_claim_is_held(
+    profiles, cfn, ledger
+):
     profiles.fail("UpdateDomain", "AccessDeniedException")
     deny(ledger, "DeleteItem")
 
@@ -558,8 +572,12 @@ def test_a_failed_create_whose_release_fails_answers_the_domain_id(profiles, cfn
     assert body["Reason"].startswith(
         "Access denied: the provider's role needs profile:UpdateDomain"
     )
-    assert body["PhysicalResourceId"] == DOMAIN
+    assert body["PhysicalResourceId"].startswith(f"create-failed-claim-held:{DOMAIN}:")
     assert item(ledger) is not None
+    delete = delete_of(load_event("create.json"))
+    delete["PhysicalResourceId"] = body["PhysicalResourceId"]
+    assert invoke(delete, cfn)["Status"] == "SUCCESS", "whatever the ledger says"
+    assert item(ledger) is not None, "the release is still denied: the stale rule frees it"
 
 
 def test_a_failed_replacement_whose_outcome_is_unknown_says_its_claim_is_kept(

@@ -101,7 +101,7 @@ def test_a_create_naming_one_member_leaves_the_settings_other_members_on(profile
 
 
 def test_a_claim_handed_over_mid_create_records_what_the_domain_held_once_it_was_ours(
-    profiles, cfn, ledger
+    profiles, cfn, ledger, live_owner
 ):
     """Stack A owns the domain; stack B's Create starts; A's Delete puts the domain back and
     releases it in the middle. B must never record A's settings as what it found."""
@@ -122,7 +122,7 @@ def test_a_claim_handed_over_mid_create_records_what_the_domain_held_once_it_was
     body = invoke(event("Create", theirs, stack_id=OTHER_STACK, logical_id="B"), cfn)
     client.meta.events.unregister("after-call.customer-profiles.GetDomain", stack_a_deletes)
     if body["Status"] == "FAILED":  # refused while A held it: B's stack retries after A is gone
-        assert body["Reason"].startswith("DomainName: 'crm-profiles' is managed by")
+        assert body["Reason"].startswith("DomainName: 'crm-profiles' is managed by another")
         stack_a_deletes()
         succeeds(invoke(event("Create", theirs, stack_id=OTHER_STACK, logical_id="B"), cfn))
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -199,25 +200,63 @@ def translate(operation: str, error: Exception, name: str, arn: str) -> Provider
     return ProviderError(f"{operation} on domain {name!r} failed with {code}", message)
 
 
-ROLLING_BACK = ("ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS")
+ROLLING_BACK = (
+    "ROLLBACK_IN_PROGRESS",
+    "UPDATE_ROLLBACK_IN_PROGRESS",
+    "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+    "IMPORT_ROLLBACK_IN_PROGRESS",
+)
 
 
 @cache
 def cloudformation_client() -> Any:
-    """The container's CloudFormation client: made only when the lock is met."""
+    """The container's CloudFormation client: made only when a stack must be asked."""
     return boto3.client("cloudformation", config=_config())
 
 
-def stack_rolling_back(stack_id: str, progress: Progress) -> bool:
-    """Whether the stack is rolling back (one DescribeStacks); False when it cannot be read or
-    the event is answered already."""
+def stack_rolling_back(stack_id: str, progress: Progress) -> bool | None:
+    """Whether the stack is rolling back (one DescribeStacks); None when it cannot be read (or
+    the event is answered already)."""
     client = cloudformation_client()
     try:
         with watched(client, progress):
             stacks = client.describe_stacks(StackName=stack_id).get("Stacks", [])
     except Answered:
-        return False
+        return None
     except (ClientError, BotoCoreError) as error:
-        logger.warning("Could not read the stack's status", error=type(error).__name__)
-        return False
+        logger.warning("Could not read the stack's status", error=error_code(error) or str(error))
+        return None
     return bool(stacks) and stacks[0].get("StackStatus") in ROLLING_BACK
+
+
+@dataclass(frozen=True)
+class StackResource:
+    """What CloudFormation says of a resource (DescribeStackResource by the stack's unique id)."""
+
+    exists: bool
+    """False: no such stack, or no such logical id in it (CloudFormation's ValidationError)."""
+    status: str = ""
+    physical_id: str = ""
+    unreadable: str = ""
+    """Why it could not be read (throttled, denied): then nothing is known."""
+
+
+def describe_stack_resource(stack_id: str, logical_id: str, progress: Progress) -> StackResource:
+    """One DescribeStackResource; its errors become what they tell (never raised)."""
+    client = cloudformation_client()
+    try:
+        with watched(client, progress):
+            detail = client.describe_stack_resource(
+                StackName=stack_id, LogicalResourceId=logical_id
+            )["StackResourceDetail"]
+    except ClientError as error:
+        if error_code(error) == "ValidationError":  # the stack or the logical id does not exist
+            return StackResource(exists=False)
+        return StackResource(exists=True, unreadable=error_code(error) or str(error))
+    except (Answered, BotoCoreError) as error:
+        return StackResource(exists=True, unreadable=type(error).__name__)
+    return StackResource(
+        exists=True,
+        status=str(detail.get("ResourceStatus", "")),
+        physical_id=str(detail.get("PhysicalResourceId", "")),
+    )

@@ -40,8 +40,16 @@ class ProviderError(Exception):
 
     def with_hint(self, hint: str) -> ProviderError:
         """The same error with `hint` appended to its action."""
+        return self._with_action(f"{self.action}{hint}")
+
+    def led_by(self, way_out: str) -> ProviderError:
+        """The same error with `way_out` before its action (the most useful part first)."""
+        return self._with_action(f"{way_out}{self.action}")
+
+    def _with_action(self, action: str) -> ProviderError:
         clone = type(self).__new__(type(self))
-        ProviderError.__init__(clone, f"{self.action}{hint}", self.detail)
+        clone.__dict__.update(self.__dict__)
+        ProviderError.__init__(clone, action, self.detail)
         return clone
 
 
@@ -79,13 +87,18 @@ class ServiceUnavailable(ProviderError):
 
 
 class DomainClaimed(ProviderError):
-    """Another resource owns the domain in the ledger; nothing was changed."""
+    """Another live resource owns the domain in the ledger; nothing was changed. The Reason
+    says first how to hand the domain over, then names the owner as far as it fits (the full
+    StackId goes to the log)."""
 
-    def __init__(self, domain_name: str, owner_logical_id: str, owner_stack_id: str) -> None:
+    def __init__(
+        self, domain_name: str, owner_logical_id: str, owner_stack_id: str, why: str = ""
+    ) -> None:
+        stack = owner_stack_id.split(":stack/", 1)[-1].split("/", 1)[0]
         super().__init__(
-            f"DomainName: {domain_name!r} is managed by {owner_logical_id} in stack "
-            f"{owner_stack_id}; to hand it over, remove it there (or set OnDelete: Retain "
-            "there, then remove it) and retry"
+            f"DomainName: {domain_name!r} is managed by another resource; to hand it over, "
+            f"remove it there (or set OnDelete: Retain there first) and retry. Owner: "
+            f"{owner_logical_id} in stack {stack}" + (f" ({why})" if why else "")
         )
 
 
@@ -101,4 +114,24 @@ class RuleBasedMatchingLocked(ProviderError):
 
 
 class LedgerUnavailable(ProviderError):
-    """The ledger table cannot be read or written (missing, denied, throttled past retries)."""
+    """The ledger table cannot be read or written (missing, denied, throttled past retries).
+    `may_have_landed`: a write whose outcome is unknown (a 5xx or a lost connection after it was
+    sent), so the claim it carried may be held."""
+
+    may_have_landed: bool = False
+
+
+class LedgerMissing(LedgerUnavailable):
+    """The ledger table does not exist (a lost ledger: the provider stack was re-created
+    without it)."""
+
+
+class LedgerItemInvalid(ProviderError):
+    """The domain's ledger item is not what this provider writes: never applied."""
+
+    def __init__(self, domain_name: str, table: str, problem: str) -> None:
+        super().__init__(
+            f"Ledger item of {domain_name!r} in {table} cannot be used: release or repair it with "
+            f"`python -m domain_provider.ledger` (as the break-glass role), or delete the stack "
+            f"retaining this resource; {problem}"
+        )

@@ -27,16 +27,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
-from domain_provider.aws import dynamodb_client, error_code, watched
+from domain_provider.aws import NEVER_SENT, StackResource, dynamodb_client, error_code, watched
 from domain_provider.errors import (
     ACCESS_DENIED_CODES,
     AccessDenied,
+    LedgerMissing,
     LedgerUnavailable,
     ProviderError,
 )
@@ -87,7 +89,7 @@ _deserialize = TypeDeserializer().deserialize
 
 @dataclass(frozen=True)
 class LedgerItem:
-    """One domain's item, decoded."""
+    """One domain's item, decoded and validated (never raises: what is wrong is in `problem`)."""
 
     domain_name: str
     owner_stack_id: str
@@ -97,33 +99,81 @@ class LedgerItem:
     properties: DomainProperties | None = None
     unreadable: str = ""
     """Why `properties` is None: the item has no Properties, or they no longer validate."""
+    problem: str = ""
+    """Why the item must not be applied (its Owner, Found or Format is not what this provider
+    writes), else ""."""
+
+    @property
+    def owner(self) -> Owner:
+        return Owner(self.owner_stack_id, self.owner_logical_resource_id)
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> LedgerItem:
-        """Decode an item as GetItem / Scan return it (low-level attribute values)."""
-        plain = {name: _deserialize(value) for name, value in item.items()}
-        owner = plain.get("Owner") or {}
+        """Decode an item as GetItem / Scan return it (low-level attribute values). Owner's shape
+        and Found's shape (JSON, NULL for absent) are checked; Found's values are what the
+        service returned and are never judged by the input model; Properties are validated
+        against the model (only drift needs them)."""
+        problems: list[str] = []
+        plain: dict[str, Any] = {}
+        for name, value in item.items():
+            try:
+                plain[name] = _deserialize(value)
+            except (TypeError, ValueError) as error:
+                problems.append(f"{name} is not a DynamoDB value ({error})")
+        owner = plain.get("Owner")
+        if not (
+            isinstance(owner, dict)
+            and isinstance(owner.get("StackId"), str)
+            and isinstance(owner.get("LogicalResourceId"), str)
+            and owner["StackId"]
+            and owner["LogicalResourceId"]
+        ):
+            problems.append("its Owner is not a StackId and a LogicalResourceId")
+            owner = {}
+        written = plain.get("Format", 2)
+        if not isinstance(written, int | Decimal) or written > FORMAT:
+            problems.append(f"its Format {written} is newer than this provider's ({FORMAT})")
+        members = {}
+        for name, value in plain.items():
+            if name.startswith(FOUND_PREFIX):
+                members[name.removeprefix(FOUND_PREFIX)] = _found_value(name, value, problems)
+        legacy = plain.get(LEGACY_FOUND)
+        if legacy is not None:
+            legacy = _found_value(LEGACY_FOUND, legacy, problems)
+            if not isinstance(legacy, dict):
+                problems.append(f"{LEGACY_FOUND} is not a JSON object of settings")
+                legacy = None
+        found_tags = {}
+        for name, value in plain.items():
+            if name.startswith(FOUND_TAG_PREFIX):
+                if value is not None and not isinstance(value, str):
+                    problems.append(f"{name} is not a string or NULL")
+                found_tags[name.removeprefix(FOUND_TAG_PREFIX)] = value
         properties, unreadable = _properties(plain.get("Properties"))
         return cls(
-            domain_name=plain["DomainName"],
+            domain_name=str(plain.get("DomainName", "")),
             owner_stack_id=owner.get("StackId", ""),
             owner_logical_resource_id=owner.get("LogicalResourceId", ""),
-            found=Found(
-                {
-                    name.removeprefix(FOUND_PREFIX): ABSENT if value is None else json.loads(value)
-                    for name, value in plain.items()
-                    if name.startswith(FOUND_PREFIX)
-                },
-                json.loads(plain[LEGACY_FOUND]) if LEGACY_FOUND in plain else None,
-            ),
-            found_tags={
-                name.removeprefix(FOUND_TAG_PREFIX): value
-                for name, value in plain.items()
-                if name.startswith(FOUND_TAG_PREFIX)
-            },
+            found=Found(members, legacy),
+            found_tags=found_tags,
             properties=properties,
             unreadable=unreadable,
+            problem="; ".join(problems),
         )
+
+
+def _found_value(name: str, value: Any, problems: list[str]) -> Any:
+    """A found value from its attribute: JSON text, or NULL for absent."""
+    if value is None:
+        return ABSENT
+    if not isinstance(value, str):
+        problems.append(f"{name} is not JSON text or NULL")
+        return ABSENT
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as error:
+        problems.append(f"{name} is not JSON ({error.msg} at {error.pos})")
+        return ABSENT
 
 
 def _properties(text: str | None) -> tuple[DomainProperties | None, str]:
@@ -155,6 +205,35 @@ class Owner:
             self.stack_id,
             self.logical_id,
         )
+
+
+STALE_STATUSES = frozenset({"DELETE_COMPLETE", "DELETE_SKIPPED"})
+
+
+def owner_is_local(owner: Owner, account: str, region: str) -> bool:
+    """Whether the owner's stack is of this account and region (else it is stale without a
+    call: this provider can never hear from it)."""
+    parts = owner.stack_id.split(":")
+    return len(parts) > 5 and parts[3] == region and parts[4] == account
+
+
+def staleness(owner: Owner, domain_name: str, resource: StackResource | None) -> tuple[bool, str]:
+    """Whether a claim's owner no longer holds the domain in CloudFormation, judged by settled
+    states only, and why (the contract's stale rule). `resource`: what DescribeStackResource said
+    of it; None for an owner of another account or region."""
+    if resource is None:
+        return True, "its stack is of another account or region"
+    if resource.unreadable:
+        return False, f"its state could not be read ({resource.unreadable})"
+    if not resource.exists:
+        return True, "its stack or its resource no longer exists"
+    if resource.status in STALE_STATUSES:
+        return True, f"its resource is {resource.status}"
+    if resource.status.endswith("_IN_PROGRESS"):
+        return False, f"its resource is {resource.status}"
+    if resource.status.endswith("_COMPLETE") and resource.physical_id != domain_name:
+        return True, f"its resource is {resource.status} with another physical id"
+    return False, f"its resource is {resource.status} and holds the domain"
 
 
 class Claimed(Exception):
@@ -224,18 +303,27 @@ class Ledger:
         found: Mapping[str, Any] | None = None,
         found_tags: Mapping[str, str | None] | None = None,
         properties: DomainProperties | None = None,
+        holder: Owner | None = None,
     ) -> tuple[LedgerItem, bool]:
         """Claim the domain for `owner` (or keep its claim), record each member's and tag key's
         found value only where none is recorded yet, and record the properties: one conditional
         UpdateItem. (The item as it is now, whether this request took the claim.) Raises Claimed
-        with the owner's item when another resource holds it."""
+        with the owner's item when another resource holds it. With `holder`, the claim is taken
+        over from that (stale) owner, and only from it; Found stays what it was."""
         names = {"#owner": "Owner", "#rid": "ClaimRequestId", "#format": "Format"}
         values: dict[str, Any] = {
             ":owner": owner.value(),
             ":rid": {"S": request_id},
             ":format": {"N": str(FORMAT)},
         }
-        sets = ["#owner = :owner", "#rid = if_not_exists(#rid, :rid)", "#format = :format"]
+        sets = ["#owner = :owner", "#format = :format"]
+        if holder is None:
+            condition = "attribute_not_exists(#owner) OR #owner = :owner"
+            sets.append("#rid = if_not_exists(#rid, :rid)")
+        else:
+            condition = "#owner = :holder"
+            values[":holder"] = holder.value()
+            sets.append("#rid = :rid")
         if properties is not None:
             names["#props"] = "Properties"
             values[":props"] = {"S": properties.model_dump_json(exclude_none=True)}
@@ -254,7 +342,7 @@ class Ledger:
                 TableName=self.table_name,
                 Key={"DomainName": {"S": domain_name}},
                 UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression="attribute_not_exists(#owner) OR #owner = :owner",
+                ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
@@ -313,7 +401,18 @@ class Ledger:
 
     def _run(self, operation: str, call: Callable[[], T], domain_name: str = "") -> T:
         """Make one call: watched by the event's progress; a failed condition raises Claimed
-        with the item that holds the claim, any other error its named error."""
+        with the item that holds the claim, any other error its named error (a write that may
+        have landed says so)."""
+        landed = []
+
+        def on_attempt(response: Any = None, caught_exception: Any = None, **_: Any) -> None:
+            if (caught_exception is not None and not isinstance(caught_exception, NEVER_SENT)) or (
+                response is not None and response[0].status_code >= 500
+            ):
+                landed.append(operation)
+
+        events = self._client.meta.events
+        events.register("needs-retry.dynamodb", on_attempt, unique_id=LANDED_HOOK)
         try:
             if self._progress is None:
                 return call()
@@ -324,12 +423,16 @@ class Ledger:
                 held = error.response.get("Item")
                 item = LedgerItem.from_item(held) if held else LedgerItem(domain_name, "", "")
                 raise Claimed(item) from error
-            raise translate(operation, error, self.table_name) from error
+            raise translate(operation, error, self.table_name, bool(landed)) from error
         except BotoCoreError as error:
-            raise translate(operation, error, self.table_name) from error
+            raise translate(operation, error, self.table_name, bool(landed)) from error
+        finally:
+            events.unregister("needs-retry.dynamodb", unique_id=LANDED_HOOK)
 
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
+LANDED_HOOK = "domain-provider-ledger-landed"
+WRITES = frozenset({"UpdateItem", "DeleteItem"})
 
 
 def _encode(value: Any) -> dict[str, Any]:
@@ -339,18 +442,21 @@ def _encode(value: Any) -> dict[str, Any]:
     return {"S": json.dumps(value, sort_keys=True, default=str)}
 
 
-def translate(operation: str, error: Exception, table: str) -> ProviderError:
-    """A ledger error as a Reason: nothing was changed on the domain because of it."""
+def translate(operation: str, error: Exception, table: str, landed: bool = False) -> ProviderError:
+    """A ledger error as a Reason: nothing was changed on the domain because of it. `landed`:
+    an attempt may have reached the table (a 5xx, a connection lost after sending)."""
     code = error_code(error)
     words = str(error)
     if code in ACCESS_DENIED_CODES:
         return AccessDenied(f"dynamodb:{operation}", f"the ledger table {table}", words)
     if code == "ResourceNotFoundException":
-        return LedgerUnavailable(
+        return LedgerMissing(
             f"The ledger table {table} does not exist; redeploy the provider stack and retry", words
         )
-    return LedgerUnavailable(
+    failure = LedgerUnavailable(
         f"The ledger table {table} could not be reached ({code or type(error).__name__}); "
         "retry the stack operation",
         words,
     )
+    failure.may_have_landed = landed and operation in WRITES
+    return failure

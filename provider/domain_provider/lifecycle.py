@@ -22,15 +22,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from domain_provider.aws import apply, customer_profiles_client, read_domain, stack_rolling_back
+from domain_provider.aws import (
+    apply,
+    customer_profiles_client,
+    describe_stack_resource,
+    read_domain,
+    stack_rolling_back,
+)
 from domain_provider.errors import (
     DomainClaimed,
     DomainNotFound,
+    LedgerItemInvalid,
+    LedgerMissing,
+    LedgerUnavailable,
     ProviderError,
     RequestRejected,
     RuleBasedMatchingLocked,
 )
-from domain_provider.ledger import Claimed, Ledger, LedgerItem, Owner, ledger
+from domain_provider.ledger import (
+    Claimed,
+    Ledger,
+    LedgerItem,
+    Owner,
+    ledger,
+    owner_is_local,
+    staleness,
+)
 from domain_provider.logs import logger
 from domain_provider.members import live_value, members
 from domain_provider.models import DomainProperties
@@ -57,21 +74,29 @@ def run(request: Request, progress: Progress) -> Outcome:
     """One event, by request type: what to answer (ProviderError: FAILED with its Reason)."""
     base = target(request)
     progress.success_id, progress.unchanged_id = base.physical_id, base.unchanged_id
+    progress.held_id = base.held_id
     progress.activity = base.activity
     if base.domain_name is None:
         log_plan(base)
         return Outcome(base.physical_id)
+    if base.kind == "release":
+        return release_held(request, base, progress)
     if base.kind == "delete":
         try:
             return delete(request, base, progress)
-        except ProviderError as error:  # say how to go on: grant and retry, or retain
+        except RequestRejected as refused:  # the way out first, then the service's words
+            raise refused.led_by(
+                f"To go on, update {request.logical_id} to OnDelete: Retain or Reset, or delete "
+                f"the stack retaining it: "
+            ) from None
+        except ProviderError as error:  # grant and retry, or retain
             raise error.with_hint(base.hint) from None
     return configure(request, base, progress)
 
 
 def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
     """Create, replacement: claim, read, record, change. Update: read, record (the claim
-    checked), change, forget what it dropped."""
+    checked), change, forget what it dropped. A claim held by a stale owner is taken over."""
     assert request.properties is not None
     assert base.domain_name is not None
     name, new = base.domain_name, request.properties
@@ -82,8 +107,7 @@ def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
     taken = False
     try:
         if fresh:  # the claim before the read: Found is what the domain held once it was ours
-            progress.claim_held = True  # until known otherwise
-            _, taken = book.write(name, owner, request.request_id)
+            taken = claim(book, name, owner, request, progress)
         live = read_domain(profiles, name, base.arn, progress)
         if live is None:
             raise DomainNotFound(name, request.region)
@@ -91,16 +115,19 @@ def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
         taken_up = {path: live_value(live, path) for path in taken_up_members(old, new)}
         live_tags = live.get("Tags") or {}
         tags = {key: live_tags.get(key) for key in new.Tags if old is None or key not in old.Tags}
-        item, _ = book.write(name, owner, request.request_id, taken_up, tags, new)
+        record: dict[str, Any] = {"found": taken_up, "found_tags": tags, "properties": new}
+        try:
+            item, _ = book.write(name, owner, request.request_id, **record)
+        except Claimed as claimed:
+            item = take_over(book, claimed.item, owner, request, progress, **record)
+        if item.problem:
+            raise LedgerItemInvalid(name, book.table_name, item.problem)
         the_plan = plan(request, base, live, item.found, item.found_tags)
         the_plan, domain = change(request, the_plan, live, progress, profiles)
-    except Claimed as claimed:
-        progress.claim_held = False
-        raise claim_refused(name, claimed.item) from None
     except ProviderError as error:
         if fresh and taken and progress.claim_held and not progress.changed:
             release_on_failure(book, name, owner, progress)
-        if progress.claim_held and base.kind == "replacement":
+        if progress.claim_held and progress.changed and base.kind == "replacement":
             raise error.with_hint(
                 f"; the claim on {name!r} is kept (it may have changed): retry, or "
                 "delete its ledger item once the domain is checked"
@@ -108,6 +135,101 @@ def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
         raise
     forget_dropped(book, name, owner, dropped(old, new), dropped_tags(old, new))
     return Outcome(the_plan.physical_id, domain_data(domain or live, the_plan.arn))
+
+
+def claim(book: Ledger, name: str, owner: Owner, request: Request, progress: Progress) -> bool:
+    """A Create's or replacement's claim, taken over from a stale owner; whether this event
+    took it. A claim that did not land leaves nothing held; one whose fate is unknown may be."""
+    progress.claim_held = True
+    try:
+        _, taken = book.write(name, owner, request.request_id)
+    except Claimed as claimed:
+        take_over(book, claimed.item, owner, request, progress)
+        return True
+    except LedgerUnavailable as error:
+        progress.claim_held = error.may_have_landed
+        raise
+    except ProviderError:
+        progress.claim_held = False
+        raise
+    return taken
+
+
+def take_over(
+    book: Ledger,
+    held: LedgerItem,
+    owner: Owner,
+    request: Request,
+    progress: Progress,
+    **record: Any,
+) -> LedgerItem:
+    """Take the claim over from its owner if that owner is stale (one DescribeStackResource,
+    none for another account or region), keeping its Found; else DomainClaimed."""
+    if held.problem:
+        raise LedgerItemInvalid(held.domain_name, book.table_name, held.problem)
+    account, region = request.stack_id.split(":")[4], request.region
+    resource = None
+    if owner_is_local(held.owner, account, region):
+        resource = describe_stack_resource(
+            held.owner_stack_id, held.owner_logical_resource_id, progress
+        )
+    stale, why = staleness(held.owner, held.domain_name, resource)
+    if not stale:
+        logger.warning(
+            "The domain is managed by another resource",
+            owner_stack_id=held.owner_stack_id,
+            owner_logical_resource_id=held.owner_logical_resource_id,
+            why=why,
+        )
+        progress.claim_held = False
+        raise claim_refused(held, why)
+    logger.warning(
+        "Taking over a stale claim",
+        owner_stack_id=held.owner_stack_id,
+        owner_logical_resource_id=held.owner_logical_resource_id,
+        why=why,
+    )
+    try:
+        item, _ = book.write(
+            held.domain_name, owner, request.request_id, holder=held.owner, **record
+        )
+    except Claimed as claimed:  # someone else took it meanwhile
+        progress.claim_held = False
+        raise claim_refused(claimed.item, "it changed hands while being taken over") from None
+    return item
+
+
+def release_on_failure(book: Ledger, domain_name: str, owner: Owner, progress: Progress) -> None:
+    """Release the claim of a Create or replacement that changed nothing (CloudFormation sends no
+    Delete for an id it never accepted); if that fails, the claim may still be held, and the
+    answer says so (a claim-held id, whose Delete releases it)."""
+    try:
+        book.release(domain_name, owner)
+    except ProviderError as error:
+        logger.warning(
+            "Could not release the claim: the answer says a claim may be held", reason=str(error)
+        )
+    else:
+        progress.claim_held = False
+
+
+def release_held(request: Request, base: Plan, progress: Progress) -> Outcome:
+    """The Delete of a Create that may hold a claim and changed nothing: release the claim if
+    this resource holds it; SUCCESS whatever the ledger says (the domain was never changed)."""
+    assert base.domain_name is not None
+    owner = Owner(request.stack_id, request.logical_id)
+    log_plan(base)
+    try:
+        released = ledger(progress).release(base.domain_name, owner)
+    except ProviderError as error:
+        logger.warning(
+            "Could not release a claim the failed Create may hold: the stale rule frees it later",
+            domain=base.domain_name,
+            reason=str(error),
+        )
+    else:
+        logger.info("Released the failed Create's claim" if released else "No claim was held")
+    return Outcome(base.physical_id)
 
 
 def taken_up_members(old: DomainProperties | None, new: DomainProperties) -> list[str]:
@@ -135,40 +257,32 @@ def forget_dropped(
         )
 
 
-def release_on_failure(book: Ledger, domain_name: str, owner: Owner, progress: Progress) -> None:
-    """Release the claim of a Create or replacement that changed nothing (CloudFormation sends no
-    Delete for an id it never accepted); if that fails, the claim stays and the physical id
-    answered is the domain's, so a Delete can still release it."""
-    try:
-        book.release(domain_name, owner)
-    except ProviderError as error:
-        logger.warning(
-            "Could not release the claim: the answer keeps the domain's id", reason=str(error)
-        )
-    else:
-        progress.claim_held = False
-
-
 def delete(request: Request, base: Plan, progress: Progress) -> Outcome:
-    """Put back what this resource changed, then release its claim; no domain call when the
-    ledger has no item for it or another resource owns it; with Retain, only the release."""
+    """Put back what this resource changed, then release its claim. No domain call when the
+    ledger has no item for it (or the table is gone), or a live resource owns it; with Retain,
+    only the release. Once the domain is put back, the release cannot fail the Delete."""
     assert request.properties is not None
     assert base.domain_name is not None
+    name = base.domain_name
     owner = Owner(request.stack_id, request.logical_id)
     book = ledger(progress)
     if request.properties.OnDelete == "Retain":
-        book.release(base.domain_name, owner)
         log_plan(base)
+        release_after(book, name, owner)
         return Outcome(base.physical_id)
-    item = book.get(base.domain_name)
+    item = read_item(book, name, request, progress)
     if item is None:
-        logger.warning("No ledger item for this domain: changing nothing on it (already released)")
         return Outcome(base.physical_id)
+    if item.problem:
+        raise LedgerItemInvalid(name, book.table_name, item.problem)
     if not owner.owns(item):
-        logger.info("Another resource owns this domain: leaving it alone")
-        return Outcome(base.physical_id)
+        try:
+            item = take_over(book, item, owner, request, progress)
+        except DomainClaimed:
+            logger.info("Another resource owns this domain: leaving it alone")
+            return Outcome(base.physical_id)
     profiles = customer_profiles_client()
-    live = read_domain(profiles, item.domain_name, base.arn, progress)
+    live = read_domain(profiles, name, base.arn, progress)
     if live is not None:
         the_plan = plan(request, base, live, item.found, item.found_tags)
         try:
@@ -177,15 +291,46 @@ def delete(request: Request, base: Plan, progress: Progress) -> Outcome:
             logger.info("The domain is gone already")
     else:
         logger.info("The domain is gone already")
+    release_after(book, name, owner)
+    return Outcome(base.physical_id)
+
+
+def read_item(book: Ledger, name: str, request: Request, progress: Progress) -> LedgerItem | None:
+    """A Delete's ledger read. No item (released already, or the ledger lost) or no table: None,
+    with a warning (nothing is changed). Any other failure fails the Delete with how to go on,
+    except while the stack rolls back (one DescribeStacks, only then): a failed rollback has no
+    way out, so it succeeds, naming what was left."""
     try:
-        book.release(item.domain_name, owner)
-    except ProviderError as error:  # the domain is put back: that is the answer's truth
+        item = book.get(name)
+    except LedgerMissing as error:
+        logger.warning("The ledger is lost: changing nothing on the domain", reason=str(error))
+        return None
+    except ProviderError as error:
+        if stack_rolling_back(request.stack_id, progress) is not True:
+            raise
         logger.warning(
-            "The domain is put back, but the ledger still holds its claim: delete its item",
-            domain=item.domain_name,
+            "The ledger cannot be read while the stack rolls back: the domain is left as it is",
+            domain=name,
             reason=str(error),
         )
-    return Outcome(base.physical_id)
+        return None
+    if item is None:
+        logger.warning("No ledger item for this domain: changing nothing on it (already released)")
+    return item
+
+
+def release_after(book: Ledger, name: str, owner: Owner) -> None:
+    """Release the claim after the domain is put back (or left, with Retain): a release that
+    fails leaves a claim the stale rule frees later; it never fails the Delete."""
+    try:
+        book.release(name, owner)
+    except ProviderError as error:
+        logger.warning(
+            "The domain is put back, but the ledger still holds its claim: the stale rule frees "
+            "it once this resource is gone, or release it with the ledger command",
+            domain=name,
+            reason=str(error),
+        )
 
 
 def change(
@@ -233,15 +378,22 @@ class _Way:
 
     def __call__(self) -> Direction:
         if self._way is None:
-            self._way = direction(
-                self._plan.kind,
-                lambda: stack_rolling_back(self._request.stack_id, self._progress),
-            )
+            self._way = direction(self._plan.kind, self._rolling_back)
         return self._way
 
+    def _rolling_back(self) -> bool:
+        rolling_back = stack_rolling_back(self._request.stack_id, self._progress)
+        if rolling_back is None:
+            logger.warning(
+                "The stack's status cannot be read: handled as a rollback, so RuleBasedMatching "
+                "is left as it is (a forward change left undone shows in the drift report)"
+            )
+            return True
+        return rolling_back
 
-def claim_refused(domain_name: str, item: LedgerItem) -> DomainClaimed:
-    return DomainClaimed(domain_name, item.owner_logical_resource_id, item.owner_stack_id)
+
+def claim_refused(item: LedgerItem, why: str) -> DomainClaimed:
+    return DomainClaimed(item.domain_name, item.owner_logical_resource_id, item.owner_stack_id, why)
 
 
 def log_plan(the_plan: Plan) -> None:

@@ -39,7 +39,7 @@ from domain_provider.errors import InvalidProperties
 from domain_provider.members import ABSENT, SCALARS, live_value, members, merged, setting_of
 from domain_provider.models import SETTINGS, DomainProperties
 from domain_provider.operations import Operation
-from domain_provider.request import Request
+from domain_provider.request import Request, claim_held_id, claimed_domain
 
 LOCKED = "RuleBasedMatching"
 """The setting the service locks while it processes rule-based matching."""
@@ -48,7 +48,7 @@ LOCKABLE = ("IN_PROGRESS", "ACTIVE")
 """Statuses under which the service may refuse a RuleBasedMatching change (ACTIVE: for a day)."""
 
 MUTATING: frozenset[str] = frozenset({"UpdateDomain", "TagResource", "UntagResource"})
-Kind = Literal["create", "replacement", "update", "full-update", "delete", "nothing"]
+Kind = Literal["create", "replacement", "update", "full-update", "delete", "release", "nothing"]
 Direction = Literal["forward", "rollback", "delete"]
 
 
@@ -113,6 +113,9 @@ class Plan:
     """Why there is nothing to do, or what kind of change this is, for the log."""
     hint: str = ""
     """Appended to the action of an AWS error's Reason (Delete: how to go on)."""
+    held_id: str = ""
+    """The id answered when it fails before any change but may hold a claim it took (a Create's
+    claim-held id; empty: the unchanged id)."""
 
     def carries(self, member: str) -> bool:
         """Whether an UpdateDomain of the plan sends `member`."""
@@ -146,7 +149,9 @@ def target(request: Request) -> Plan:
         raise InvalidProperties(request.invalid or "Properties: cannot be read")
     arn = request.domain_arn(new.DomainName)
     if request.request_type == "Create":
-        return Plan(new.DomainName, request.failed_create_id, "create", new.DomainName, arn)
+        held = claim_held_id(new.DomainName, request.logical_id, request.request_id)
+        plan_ = Plan(new.DomainName, request.failed_create_id, "create", new.DomainName, arn)
+        return replace(plan_, held_id=held)
     assert request.physical_id is not None  # checked by the envelope
     if request.physical_id != new.DomainName:
         return Plan(new.DomainName, request.physical_id, "replacement", new.DomainName, arn)
@@ -161,6 +166,10 @@ def target(request: Request) -> Plan:
 
 def _delete_target(request: Request) -> Plan:
     physical_id = request.physical_id or ""
+    held = claimed_domain(physical_id)
+    if held is not None:
+        note = "a failed Create that may hold the claim: release it, change nothing"
+        return Plan(physical_id, physical_id, "release", held, note=note)
     properties = request.properties
     if properties is None:
         return Plan(physical_id, physical_id, note=f"properties do not validate: {request.invalid}")

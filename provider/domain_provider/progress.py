@@ -21,6 +21,9 @@ class Progress:
     """The physical id to answer once the domain may have changed."""
     unchanged_id: str = ""
     """The physical id to answer when nothing can have changed."""
+    held_id: str = ""
+    """The physical id to answer when nothing changed but a claim this event took may be held
+    (empty: the unchanged id)."""
     activity: str = "the request"
     holdup: str = ""
     """The last error the SDK is retrying in the current call, if any."""
@@ -30,7 +33,7 @@ class Progress:
     """The mutating operation being called now, if any (its outcome is unknown until it ends)."""
     claim_held: bool = False
     """The ledger may hold a claim this event took (a Create's or a replacement's), not released:
-    a failure then answers the domain's id, so the Delete that follows releases it."""
+    a failure then answers `held_id`, whose Delete releases it."""
     _answered: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -47,7 +50,11 @@ class Progress:
             return True
 
     def failure_id(self) -> str:
-        """The physical id of a FAILED answer sent now."""
-        if self.changed or self.in_flight or self.claim_held:
+        """The physical id of a FAILED answer sent now: the domain's once it may have changed
+        (its Delete puts back and releases), the claim-held id while only a claim may be held,
+        else the unchanged id."""
+        if self.changed or self.in_flight:
             return self.success_id or self.unchanged_id
+        if self.claim_held:
+            return self.held_id or self.unchanged_id
         return self.unchanged_id

@@ -77,6 +77,23 @@ def failed_create_id(logical_id: str, request_id: str) -> str:
     return f"{FAILED_CREATE_PREFIX}{logical_id}:{request_id}"
 
 
+CLAIM_HELD_PREFIX = "create-failed-claim-held:"
+
+
+def claim_held_id(domain_name: str, logical_id: str, request_id: str) -> str:
+    """The made-up physical id of a Create that changed nothing but may hold the domain's claim
+    (its fate unknown, or its release failed): the Delete that follows releases that claim if
+    this resource holds it, and touches nothing else."""
+    return f"{CLAIM_HELD_PREFIX}{domain_name}:{logical_id}:{request_id}"
+
+
+def claimed_domain(physical_id: str) -> str | None:
+    """The domain named in a claim-held id (domain names have no ':'), else None."""
+    if not physical_id.startswith(CLAIM_HELD_PREFIX):
+        return None
+    return physical_id.removeprefix(CLAIM_HELD_PREFIX).split(":", 1)[0] or None
+
+
 def domain_arn(stack_id: str, domain_name: str) -> str:
     """The domain's ARN from a stack's ARN: same partition, region and account (ValueError when
     `stack_id` is no ARN)."""
