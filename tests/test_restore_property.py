@@ -103,7 +103,7 @@ def live_member(domain: dict[str, Any], path: str) -> Any:
 
 def same(path: str, expected: Any, live: Any) -> bool:
     if path.startswith("Tags."):
-        return expected == live
+        return bool(expected == live)
     return not member_differs(path, expected, live)
 
 

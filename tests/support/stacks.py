@@ -49,7 +49,7 @@ def stack_resources(answer: Answer) -> Iterator[list[tuple[str, str]]]:
         detail = answer(body["StackName"], body["LogicalResourceId"])
         if isinstance(detail, str):
             error = {"Error": {"Code": detail, "Message": detail}}
-            raise ClientError(error, "DescribeStackResource")  # type: ignore[arg-type]
+            raise ClientError(error, "DescribeStackResource")
         return SimpleNamespace(status_code=200), {"StackResourceDetail": detail}
 
     events = cloudformation_client().meta.events
