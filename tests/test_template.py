@@ -470,6 +470,10 @@ def test_role_reaches_only_the_ledger_items_and_stack_status_beyond_domains_keys
             "cloudformation:DescribeStacks",
             f"arn:{PARTITION}:cloudformation:{REGION}:{ACCOUNT}:stack/*/*",
         ),
+        (
+            "cloudformation:DescribeStackResource",
+            f"arn:{PARTITION}:cloudformation:{REGION}:{ACCOUNT}:stack/*/*",
+        ),
     }
 
 
