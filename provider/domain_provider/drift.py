@@ -83,6 +83,8 @@ def check_item(item: LedgerItem, profiles: Any) -> DomainCheck:
     unchecked = DomainCheck(
         item.domain_name, "NOT_CHECKED", item.owner_stack_id, item.owner_logical_resource_id
     )
+    if item.problem:
+        return replace(unchecked, reason=f"its ledger item cannot be used: {item.problem}")
     if item.properties is None:
         return replace(unchecked, reason=item.unreadable)
     try:
