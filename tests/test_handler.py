@@ -176,7 +176,7 @@ def test_a_container_whose_init_failed_answers_failed_to_every_event(cfn):
     resource.init_failure(RuntimeError("no region configured"))
 
     for _ in range(2):
-        request = parse_request(load_event("create.json"))
+        request = parse_request(load_event("create.json"), LambdaContext())
         assert isinstance(request, Request)
         progress = Progress(unchanged_id=request.failed_create_id)
         resource.respond(request, LambdaContext(timeout=5), progress, lambda _: pytest.fail("ran"))

