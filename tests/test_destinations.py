@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain_provider.destinations import (
+    checked_destinations,
     destination_warnings,
     new_destinations,
     queue_account,
@@ -314,3 +315,46 @@ def test_every_refusal_reason_fits_256_characters_with_its_head_first(properties
         or "AllowedExportBuckets" in str(error)
         or ("must be" in str(error))
     )
+
+
+# The lifecycle's one call -----------------------------------------------------------------------
+
+
+class StackStatus:
+    """The one read of the stack's status, counted."""
+
+    def __init__(self, rolling_back: bool) -> None:
+        self.rolling_back, self.reads = rolling_back, 0
+
+    def __call__(self) -> bool:
+        self.reads += 1
+        return self.rolling_back
+
+
+def test_a_forward_change_is_refused_and_a_rollback_warns():
+    outside = {"DeadLetterQueueUrl": queue(OTHER)}
+    forward, rollback = StackStatus(rolling_back=False), StackStatus(rolling_back=True)
+
+    with pytest.raises(UntrustedAccount):
+        checked_destinations(outside, {}, AWS, TRUSTING, forward)
+    warnings = checked_destinations(outside, {}, AWS, TRUSTING, rollback)
+
+    assert (forward.reads, rollback.reads) == (1, 1)
+    assert [warning.split(":")[0] for warning in warnings] == ["DeadLetterQueueUrl"]
+
+
+def test_the_stacks_status_is_read_only_when_something_would_be_refused():
+    status = StackStatus(rolling_back=False)
+
+    assert checked_destinations({"DeadLetterQueueUrl": queue(OWN)}, {}, AWS, TRUSTING, status) == []
+    assert (
+        checked_destinations(
+            {"DeadLetterQueueUrl": queue(OTHER)},
+            {"DeadLetterQueueUrl": queue(OTHER)},
+            AWS,
+            TRUSTING,
+            status,
+        )
+        == []
+    )
+    assert status.reads == 0

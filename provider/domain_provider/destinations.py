@@ -20,7 +20,10 @@ and the provider stack's `Settings` (the contract's "Where the domain may send d
   one of `AllowedExportBuckets` (names, or `fnmatch` wildcards `*`, `?`, `[…]`; empty: no export
   bucket at all), since a bucket's owner cannot be read from its name.
 
-`refused_destinations` raises the first refusal (a `DestinationRefused`, whose Reason names the
+`checked_destinations` is the lifecycle's one call: it raises for a Create, a replacement or a
+forward Update, and returns the warnings of a rollback, asking whether the stack rolls back (one
+DescribeStacks) only when something would be refused. Beneath it, `refused_destinations` raises
+the first refusal (a `DestinationRefused`, whose Reason names the
 property, the value's account or bucket, and the parameter to set); `destination_warnings` gives
 every refusal's Reason instead, for a rollback or a Delete, which are never refused over a
 destination (they warn). Neither judges Found (the ledger table's policy protects it). Pure: no
@@ -30,7 +33,7 @@ AWS call, no environment read.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,6 +57,24 @@ REGION = r"[a-z]+(?:-[a-z]+)+-\d+"
 QUEUE_PATH = re.compile(r"/(?P<account>\d{12})/[A-Za-z0-9_-]{1,80}(?:\.fifo)?")
 Properties = BaseModel | Mapping[str, Any]
 """The validated properties (DomainProperties), or the settings as UpdateDomain takes them."""
+
+
+def checked_destinations(
+    properties: Properties,
+    live: Mapping[str, Any] | None,
+    identity: Identity,
+    settings: Settings,
+    rolling_back: Callable[[], bool],
+) -> list[str]:
+    """For a Create, a replacement or an Update, before any change: raise the first refusal,
+    unless `rolling_back()` says the stack rolls back, then return every refusal's Reason to log
+    as warnings. `rolling_back` is called only when something would be refused (a Create or a
+    replacement passes `lambda: False`; an Update, the one read of the stack's status). A Delete
+    does not call this: it sends only what the domain held (Found), which is never judged."""
+    warnings = destination_warnings(properties, live, identity, settings)
+    if warnings and not rolling_back():
+        refused_destinations(properties, live, identity, settings)
+    return warnings
 
 
 def refused_destinations(
