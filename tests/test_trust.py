@@ -294,7 +294,7 @@ LONG = "x" * 5000
         ("LogicalResourceId", LONG),
         ("StackId", stack_id() + LONG),
         ("PhysicalResourceId", "crm-" + "p" * 1021),
-        ("LogicalResourceId", "L" * 1800),  # with a 1800-byte RequestId: together too long
+        ("LogicalResourceId", "L" * 1800),  # with a 1700-byte RequestId: together too long
     ],
     ids=["RequestId", "LogicalResourceId", "StackId", "PhysicalResourceId", "together"],
 )
@@ -304,9 +304,7 @@ def test_ids_too_long_to_echo_are_logged_and_dropped_without_a_call(
 ):
     event = {**load_event(name), field: value}
     if value.startswith("L"):
-        event["RequestId"] = "R" * 1800
-    if field == "PhysicalResourceId" and name == "create.json":
-        pytest.skip("a Create's PhysicalResourceId is not CloudFormation's")
+        event["RequestId"] = "R" * 1700
 
     assert deliver(event, cfn) == []
 
@@ -314,6 +312,7 @@ def test_ids_too_long_to_echo_are_logged_and_dropped_without_a_call(
     assert profiles.calls == []
     assert ledger_items(ledger) == []
     (line,) = dropped_lines(json_logs)
+    assert line["reason"].startswith(f"{field}: ")
     assert "too long to echo" in line["reason"] or "over CloudFormation's 1 KB" in line["reason"]
     assert LONG not in line["reason"], "the reason names the field, not the value"
 

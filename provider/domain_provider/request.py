@@ -51,8 +51,6 @@ PHYSICAL_ID_LIMIT = 1024
 """CloudFormation's limit on a physical resource id, in bytes."""
 ECHOED = ("StackId", "RequestId", "LogicalResourceId")
 
-__all__ = ["FAILED_CREATE_PREFIX", "Identity", "Malformed", "Request", "parse_request"]
-
 
 @dataclass(frozen=True)
 class Request:
