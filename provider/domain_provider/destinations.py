@@ -3,9 +3,10 @@
 Customer Profiles itself writes to the dead-letter queue (failed ingestion records: customer data)
 and to the export buckets (identity-resolution results), and uses the default key: the provider's
 role cannot bound them, and anyone who may invoke the provider could point an allowed domain at
-another account. So, before any call, the values a Create or a forward Update would newly send
-(ones the live domain does not already hold) are checked against the function's own `Identity`
-and the provider stack's `Settings` (the contract's "Where the domain may send data and keys"):
+another account. So, before any change, the values a Create or a forward Update would newly send
+(ones the live domain, as GetDomain answers, does not already hold) are checked against the
+function's own `Identity` and the provider stack's `Settings` (the contract's "Where the domain
+may send data and keys"):
 
 - `DeadLetterQueueUrl`: an `https` URL (port 443, no user info, query or fragment) on an SQS host
   of the function's partition — `sqs.<region>.<suffix>` (or `sqs-fips.`), the legacy
@@ -20,10 +21,10 @@ and the provider stack's `Settings` (the contract's "Where the domain may send d
   one of `AllowedExportBuckets` (names, or `fnmatch` wildcards `*`, `?`, `[…]`; empty: no export
   bucket at all), since a bucket's owner cannot be read from its name.
 
-`checked_destinations` is the lifecycle's one call: it raises for a Create, a replacement or a
-forward Update, and returns the warnings of a rollback, asking whether the stack rolls back (one
-DescribeStacks) only when something would be refused. Beneath it, `refused_destinations` raises
-the first refusal (a `DestinationRefused`, whose Reason names the
+`checked_destinations` is the lifecycle's one call: it raises for a Create or a forward Update
+(a replacement included), and returns the warnings of a rollback, asking whether the stack rolls
+back (one DescribeStacks) only when something would be refused. Beneath it,
+`refused_destinations` raises the first refusal (a `DestinationRefused`, whose Reason names the
 property, the value's account or bucket, and the parameter to set); `destination_warnings` gives
 every refusal's Reason instead, for a rollback or a Delete, which are never refused over a
 destination (they warn). Neither judges Found (the ledger table's policy protects it). Pure: no
@@ -66,11 +67,12 @@ def checked_destinations(
     settings: Settings,
     rolling_back: Callable[[], bool],
 ) -> list[str]:
-    """For a Create, a replacement or an Update, before any change: raise the first refusal,
-    unless `rolling_back()` says the stack rolls back, then return every refusal's Reason to log
-    as warnings. `rolling_back` is called only when something would be refused (a Create or a
-    replacement passes `lambda: False`; an Update, the one read of the stack's status). A Delete
-    does not call this: it sends only what the domain held (Found), which is never judged."""
+    """For a Create or an Update, after GetDomain and before any change: raise the first
+    refusal, unless `rolling_back()` says the stack rolls back, then return every refusal's
+    Reason to log as warnings. `rolling_back` is called only when something would be refused: a
+    Create passes `lambda: False`; an Update (a replacement too: the rollback of a replacement is
+    an Update to the old DomainName) passes the one read of the stack's status. A Delete does not
+    call this: it sends only what the domain held (Found), which is never judged."""
     warnings = destination_warnings(properties, live, identity, settings)
     if warnings and not rolling_back():
         refused_destinations(properties, live, identity, settings)
