@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from domain_provider.models import parse_properties
 from domain_provider.request import Request, parse_request
-from tools.local.cloudformation import EVENTS, load_event
+from tools.local.cloudformation import EVENTS, LambdaContext, load_event
 
 EVENT_FILES = sorted(path.name for path in EVENTS.glob("*.json"))
 SCHEDULED = {"scheduled-drift-check.json"}  # EventBridge's, not CloudFormation's: test_drift.py
@@ -37,7 +37,7 @@ def test_sample_event_is_shaped_as_cloudformation_sends_it(name):
 @pytest.mark.parametrize("name", CLOUDFORMATION_EVENTS)
 def test_sample_event_properties_parse_with_the_handlers_model(name):
     event = load_event(name)
-    request = parse_request(event)
+    request = parse_request(event, LambdaContext())
     assert isinstance(request, Request), request
     assert (request.properties is None) == (name in INVALID_ON_PURPOSE)
     for key in ("ResourceProperties", "OldResourceProperties"):

@@ -176,7 +176,7 @@ def test_a_container_whose_init_failed_answers_failed_to_every_event(cfn):
 
     with mock.patch.object(lifecycle, "run", side_effect=AssertionError("the lifecycle ran")):
         for _ in range(2):
-            request = parse_request(load_event("create.json"))
+            request = parse_request(load_event("create.json"), LambdaContext())
             assert isinstance(request, Request)
             resource.respond(request, LambdaContext(timeout=5))
 

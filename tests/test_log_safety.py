@@ -1,8 +1,11 @@
-"""The pre-signed ResponseURL never reaches a log, at any level, on any path; nor a Reason.
+"""The pre-signed ResponseURL and the function's credentials never reach a log, at any level, on
+any path; nor a Reason.
 
-The main proof runs a whole container in a subprocess with every log level turned up
-(POWERTOOLS_LOG_LEVEL=DEBUG, POWERTOOLS_LOGGER_LOG_EVENT=true, botocore at DEBUG) and walks every
-error path; all of its stdout and stderr is then searched for the URL, its query and its signature.
+The main proof runs a whole container in a subprocess with crhelper's logging setup removed (so
+nothing here relies on its side effects) and every log level turned up
+(POWERTOOLS_LOG_LEVEL=DEBUG, POWERTOOLS_LOGGER_LOG_EVENT=true, botocore at DEBUG, where it logs
+signed headers and canonical requests) and walks every error path; all of its stdout and stderr is
+then searched for the URL, its query, its signature, and the session token and secret key.
 """
 
 from __future__ import annotations
@@ -26,7 +29,10 @@ URL = load_event("create.json")["ResponseURL"]
 QUERY = URL.split("?", 1)[1]
 SIGNATURE = QUERY.rsplit("X-Amz-Signature=", 1)[1]
 CREDENTIAL = QUERY.split("X-Amz-Credential=", 1)[1].split("&", 1)[0]
-SECRETS = (URL, QUERY, SIGNATURE, CREDENTIAL)
+TOKEN = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDlogsafetytoken+abc/def=="
+SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYlogsafetyKEY"
+SECRETS = (URL, QUERY, SIGNATURE, CREDENTIAL, TOKEN, SECRET_KEY)
+UNTRUSTED_HOST = "attacker.example.net"
 
 
 def leaks(text: str) -> list[str]:
@@ -36,8 +42,10 @@ def leaks(text: str) -> list[str]:
 def every_path(results: str) -> None:
     """Run in the subprocess: one container, every success and error path; bodies to `results`."""
     import boto3
+    import crhelper.log_helper
     from moto import mock_aws
 
+    crhelper.log_helper.setup = lambda *args, **kwargs: None  # no help from crhelper's setup
     from domain_provider import handler as module
     from domain_provider import lifecycle
     from domain_provider.ledger import LEDGER_TABLE_ENV
@@ -45,6 +53,7 @@ def every_path(results: str) -> None:
     from tools.local.customer_profiles import backend
     from tools.local.ledger import create_ledger_table
 
+    levels = {name: logging.getLogger(name).level for name in ("boto3", "botocore", "urllib3")}
     boto3.set_stream_logger("botocore", logging.DEBUG)
     bodies: list[dict[str, Any]] = []
 
@@ -75,15 +84,16 @@ def every_path(results: str) -> None:
         bucket.fail_next = 1000
         deliver("delete.json", timeout=1.5)
         bucket.fail_next = 0
-        deliver("delete.json", ResponseURL=URL + "\r\n")  # a URL http.client refuses
+        deliver("delete.json", ResponseURL=URL + "\r\n")  # control characters: dropped
+        deliver("delete.json", ResponseURL=f"https://{UNTRUSTED_HOST}:8443/collect?{QUERY}")
         deliver("delete.json", LogicalResourceId=None, RequestType="Unknown")
         bodies = [put.body for put in bucket.puts]
-    Path(results).write_text(json.dumps(bodies))
+    Path(results).write_text(json.dumps({"bodies": bodies, "levels": levels}))
 
 
 @pytest.fixture(scope="module")
-def container(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[dict[str, Any]]]:
-    """(everything the container wrote to stdout and stderr, the bodies it PUT)."""
+def walk(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+    """(everything the container wrote to stdout and stderr, what it recorded)."""
     results = tmp_path_factory.mktemp("logs") / "bodies.json"
     env = {
         **os.environ,
@@ -91,6 +101,8 @@ def container(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[dict[
         "POWERTOOLS_LOG_LEVEL": "DEBUG",
         "POWERTOOLS_LOGGER_LOG_EVENT": "true",
         "AWS_MAX_ATTEMPTS": "3",
+        "AWS_SESSION_TOKEN": TOKEN,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
     }
     script = f"from tests.test_log_safety import every_path; every_path({str(results)!r})"
     done = subprocess.run(  # noqa: S603 - fixed argv
@@ -105,6 +117,19 @@ def container(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[dict[
     return done.stdout + done.stderr, json.loads(results.read_text())
 
 
+@pytest.fixture(scope="module")
+def container(walk: tuple[str, dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """(everything the container wrote to stdout and stderr, the bodies it PUT)."""
+    output, recorded = walk
+    return output, recorded["bodies"]
+
+
+def test_the_provider_quiets_the_aws_libraries_itself_without_crhelpers_setup(walk):
+    _, recorded = walk
+
+    assert recorded["levels"] == {"boto3": 30, "botocore": 30, "urllib3": 30}, "WARNING"
+
+
 def test_no_log_line_at_debug_on_any_path_carries_the_url_or_its_signature(container):
     output, _ = container
 
@@ -116,18 +141,23 @@ def test_the_logs_were_really_at_debug_and_covered_the_error_paths(container):
 
     assert '"level":"DEBUG"' in output, "Powertools at DEBUG"
     assert "botocore.endpoint [DEBUG]" in output, "botocore at DEBUG"
+    assert "X-Amz-Security-Token': b'[redacted]'" in output, "signed headers were logged"
+    assert "x-amz-security-token:[redacted]" in output, "so were canonical requests"
     assert '"message":"Event"' in output
     assert "[redacted]" in output
     for line in ("Response PUT failed", "Could not send the response before the deadline"):
         assert line in output
     assert "Timed out" in output
+    assert f"(host '{UNTRUSTED_HOST}')" in output, "an untrusted URL is dropped naming its host"
     assert "boom" in output
 
 
 def test_no_reason_carries_the_url(container):
     _, bodies = container
 
-    assert len(bodies) == 10, "every event answered, the PUT failures included"
+    assert len(bodies) == 9, (
+        "every event answered, the PUT failures included, but the two URLs dropped"
+    )
     assert {body["Status"] for body in bodies} == {"SUCCESS", "FAILED"}
     assert leaks(json.dumps(bodies)) == []
     assert URL.split("/")[2] not in json.dumps(bodies), "not even the URL's head"
@@ -143,9 +173,20 @@ def test_no_reason_carries_the_url(container):
         lambda log: log.info("urls", extra={"urls": [URL, (URL,)]}),
         lambda log: log.error("failed", exc_info=RuntimeError(URL)),
         lambda log: log.warning("signature only: X-Amz-Signature=%s", SIGNATURE),
+        lambda log: log.debug("X-Amz-Security-Token: %s", TOKEN),
+        lambda log: log.debug("CanonicalRequest:\nhost:x\nx-amz-security-token:%s\n", TOKEN),
+        lambda log: log.debug("headers=%r", {"X-Amz-Security-Token": TOKEN.encode()}),
+        lambda log: log.debug("%r", f"PUT /?X-Amz-Security-Token={TOKEN}&a=b HTTP/1.1".encode()),
+        lambda log: log.debug("%s", f"X-Amz-Security-Token%3D{TOKEN.replace('/', '%2F')}"),
+        lambda log: log.info("headers", extra={"headers": {"X-Amz-Security-Token": TOKEN}}),
+        lambda log: log.info("headers", extra={"headers": {"Authorization": f"x {SIGNATURE}"}}),
+        lambda log: log.debug("the environment: %s", {"AWS_SESSION_TOKEN": TOKEN}),
+        lambda log: log.debug("just the token %s and the key %s", TOKEN, SECRET_KEY),
     ],
 )
-def test_the_redactor_rewrites_every_shape_of_record(log, caplog):
+def test_the_redactor_rewrites_every_shape_of_record(log, caplog, monkeypatch):
+    monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
     caplog.set_level(logging.DEBUG)
     guard_logs(URL)
 

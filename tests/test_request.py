@@ -11,9 +11,11 @@ import pytest
 from domain_provider.request import Malformed, Request, parse_request
 from tests.support.logs import parse_json_logs
 from tests.support.processes import python
-from tools.local.cloudformation import invoke, load_event
+from tools.local.cloudformation import LambdaContext, invoke, load_event
 
-OTHER_URL = "https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/other?X-Amz-Signature=o"
+OTHER_HOST = "s3.us-east-1.amazonaws.com"  # path-style, to the same response bucket
+OTHER_PATH = "/cloudformation-custom-resource-response-useast1/other?X-Amz-Signature=o"
+OTHER_URL = f"https://{OTHER_HOST}{OTHER_PATH}"
 
 
 def without(event: dict[str, Any], name: str) -> dict[str, Any]:
@@ -83,8 +85,8 @@ def test_a_malformed_event_after_a_good_one_is_answered_at_its_own_url_without_i
 
     body = invoke(event, cfn)
 
-    assert cfn.puts[-1].host == "cloudformation-custom-resource-response-euwest1.s3.amazonaws.com"
-    assert cfn.puts[-1].path == "/other?X-Amz-Signature=o"
+    assert cfn.puts[-1].host == OTHER_HOST
+    assert cfn.puts[-1].path == OTHER_PATH
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith(reason)
     assert body["Data"] == {}
@@ -101,7 +103,6 @@ def test_an_event_without_a_usable_response_url_is_logged_and_dropped(
     profiles, cfn, json_logs, url
 ):
     from domain_provider.handler import handler
-    from tools.local.cloudformation import LambdaContext
 
     event = load_event("create.json")
     invoke(event, cfn)  # a warm container: the previous event's URL must not be reused
@@ -135,7 +136,7 @@ def test_a_cold_container_answers_a_malformed_first_event_at_its_own_url(tmp_pat
 
 
 def test_a_well_formed_event_parses_into_a_typed_request():
-    request = parse_request(load_event("update.json"))
+    request = parse_request(load_event("update.json"), LambdaContext())
 
     assert isinstance(request, Request)
     assert request.request_type == "Update"
@@ -151,7 +152,7 @@ def test_invalid_properties_are_not_malformed_the_request_carries_the_reason():
     event = load_event("delete.json")
     event["ResourceProperties"]["Matching"] = {"Enabled": "maybe"}
 
-    request = parse_request(event)
+    request = parse_request(event, LambdaContext())
 
     assert isinstance(request, Request)
     assert request.properties is None
@@ -159,7 +160,7 @@ def test_invalid_properties_are_not_malformed_the_request_carries_the_reason():
 
 
 def test_a_non_object_event_is_malformed_and_has_no_url():
-    malformed = parse_request(["not", "an", "event"])
+    malformed = parse_request(["not", "an", "event"], LambdaContext())
 
     assert isinstance(malformed, Malformed)
     assert malformed.response_url is None
@@ -168,7 +169,6 @@ def test_a_non_object_event_is_malformed_and_has_no_url():
 
 def test_an_event_that_is_not_an_object_is_logged_and_dropped(cfn, json_logs):
     from domain_provider.handler import handler
-    from tools.local.cloudformation import LambdaContext
 
     handler(["not", "an", "event"], LambdaContext())
 

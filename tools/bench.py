@@ -290,6 +290,8 @@ def cold_start(runs: int) -> dict[str, Any]:
             "AWS_ENDPOINT_URL_CUSTOMER_PROFILES": endpoint,
             "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
             "LEDGER_TABLE_NAME": LEDGER_TABLE,
+            # The test setting: answer at the local receiver (never set by the template).
+            "DOMAIN_PROVIDER_LOCAL_ENDPOINTS": "true",
             "AWS_RETRY_MODE": "standard",  # as template.yaml sets them
             "AWS_MAX_ATTEMPTS": "5",
             "POWERTOOLS_SERVICE_NAME": "customer-profiles-domain-provider",

@@ -146,9 +146,9 @@ def remaining_seconds(context: Any) -> float:
 
 
 def answer_malformed(malformed: Malformed, context: Any) -> None:
-    """FAILED at the event's own ResponseURL; without a usable one, log and drop it."""
+    """FAILED at the event's own ResponseURL; without a trusted one, log and drop it."""
     if malformed.response_url is None:
-        logger.error("Malformed event dropped: no usable ResponseURL", reason=malformed.reason)
+        logger.error("Malformed event dropped: it cannot be answered", reason=malformed.reason)
         return
     ids = (malformed.stack_id, malformed.request_id, malformed.logical_id)
     body = response_body(FAILED, malformed.reason, malformed.physical_id, ids, {})

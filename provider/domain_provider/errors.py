@@ -135,3 +135,39 @@ class LedgerItemInvalid(ProviderError):
             f"`python -m domain_provider.ledger` (as the break-glass role), or delete the stack "
             f"retaining this resource; {problem}"
         )
+
+
+class DestinationRefused(ProviderError):
+    """A queue, key or export bucket outside what the provider stack trusts; nothing was changed."""
+
+
+class UntrustedAccount(DestinationRefused):
+    """The queue or key is in an account that is neither this one nor in TrustedAccountIds."""
+
+    @classmethod
+    def of(cls, path: str, what: str, account: str, own: str) -> UntrustedAccount:
+        return cls(
+            f"{path}: the {what} is in account {account}, which the provider does not trust; add "
+            f"{account} to the provider stack's TrustedAccountIds parameter, or use a {what} of "
+            f"account {own}"
+        )
+
+
+class ExportBucketNotAllowed(DestinationRefused):
+    """The export bucket matches none of AllowedExportBuckets (its owner is not in its name)."""
+
+    @classmethod
+    def of(cls, path: str, bucket: str, allowed: tuple[str, ...]) -> ExportBucketNotAllowed:
+        listed = "empty: no export bucket" if not allowed else f"{len(allowed)} allowed"
+        return cls(
+            f"{path}: bucket {bucket!r} is not in the provider stack's AllowedExportBuckets "
+            f"parameter ({listed}); add it there (a name or a wildcard) to export to it"
+        )
+
+
+class InvalidDestination(DestinationRefused):
+    """The queue URL or key is not one whose account can be read (or is of another partition)."""
+
+    @classmethod
+    def of(cls, path: str, expected: str, value: str) -> InvalidDestination:
+        return cls(f"{path}: must be {expected}, got {short_repr(value, 120)}")

@@ -13,7 +13,7 @@ from typing import Any
 
 from domain_provider.cfn import DomainResource, answer_malformed
 from domain_provider.logs import guard_logs, loggable_event, logger
-from domain_provider.request import Malformed, is_scheduled_event, parse_request
+from domain_provider.request import Malformed, from_own_schedule, is_scheduled_event, parse_request
 
 helper = DomainResource()
 
@@ -23,9 +23,10 @@ def handler(event: Any, context: Any) -> None:
     """The Lambda handler: logs guarded first, the event parsed once, then answered once.
     A scheduled EventBridge event runs the drift check instead (read-only, nothing to answer)."""
     if is_scheduled_event(event):
-        from domain_provider.drift_schedule import scheduled_check  # only it needs Metrics
+        if from_own_schedule(event, context):
+            from domain_provider.drift_schedule import scheduled_check  # only it needs Metrics
 
-        scheduled_check(event)
+            scheduled_check(event)
         return
     fields = event if isinstance(event, dict) else {}
     url = fields.get("ResponseURL")
@@ -37,7 +38,7 @@ def handler(event: Any, context: Any) -> None:
     )
     if os.environ.get("POWERTOOLS_LOGGER_LOG_EVENT", "").lower() == "true":
         logger.info("Event", event=loggable_event(fields))
-    request = parse_request(event)
+    request = parse_request(event, context)
     if isinstance(request, Malformed):
         answer_malformed(request, context)
         return

@@ -1,13 +1,26 @@
 """The CloudFormation event, parsed once into a typed `Request` (envelope + properties).
 
 Rules (the contract's "The event itself"):
-- CloudFormation's fields are checked before anything else: `RequestType`, `ResponseURL`,
-  `StackId`, `RequestId`, `LogicalResourceId`, `ResourceProperties`, and `PhysicalResourceId`
-  (Update, Delete) / `OldResourceProperties` (Update). A missing or malformed one gives a
-  `Malformed` whose Reason names the field; it is answered at its own ResponseURL only.
+- The function's own `Identity` (partition, account, region) is read once per event from the
+  Lambda context's `invoked_function_arn` and carried in the Request: every ARN is built from it,
+  never from the event's StackId. A context without a function ARN is dropped.
+- CloudFormation's fields are checked before anything else, against that identity (trust.py):
+  1. `ResponseURL`: only CloudFormation's own response bucket for the function's region and
+     partition is ever answered; any other URL gives a `Malformed` without a URL: logged at ERROR
+     with its host (never its query) and dropped.
+  2. Ids CloudFormation never sends: a `PhysicalResourceId` over 1 KB, or a `StackId`,
+     `RequestId` and `LogicalResourceId` too long to echo within the 4096-byte response (with
+     room for a physical id and a Reason, response.py's ANSWER_ROOM): logged and dropped, since an
+     answer that does not echo them verbatim would not be matched anyway.
+  3. `RequestType`, `StackId` (a stack of the function's own partition, account and region),
+     `RequestId`, `LogicalResourceId`, `ResourceProperties`, and `PhysicalResourceId` (Update,
+     Delete) / `OldResourceProperties` (Update): a missing or wrong one gives a `Malformed` whose
+     Reason names the field; it is answered FAILED at its own (trusted) ResponseURL only.
 - An unknown `RequestType` is malformed, named in the Reason.
 - The resource's properties are validated here too, but invalid properties are not malformed:
   a Delete must still succeed over them, so the Request carries the Reason instead.
+- A scheduled EventBridge event runs the drift check only when it comes from the provider's own
+  rule (`from_own_schedule`); any other is logged at WARNING and ignored.
 - Nothing below this module reads the event dict.
 
 The envelope is a small model of our own rather than Powertools' parser models: importing those
@@ -17,22 +30,32 @@ name CloudFormation's field names, not Python aliases.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from domain_provider.errors import short_repr
+from domain_provider.identity import Identity
+from domain_provider.logs import logger
 from domain_provider.models import DomainProperties, parse_properties
 from domain_provider.reasons import format_validation_error
+from domain_provider.response import (
+    ANSWER_ROOM,
+    FAILED_CREATE_PREFIX,
+    MADE_UP_LIMIT,
+    echo_room,
+    made_up_id,
+)
+from domain_provider.settings import settings
+from domain_provider.trust import from_own_schedule as _from_own_schedule
+from domain_provider.trust import response_url_problem, stack_problem
 
 RequestType = Literal["Create", "Update", "Delete"]
 REQUEST_TYPES: tuple[RequestType, ...] = ("Create", "Update", "Delete")
-STACK_ID = re.compile(
-    r"^arn:(?P<partition>[\w-]+):cloudformation:(?P<region>[\w-]+):(?P<account>\d{12}):stack/.+"
-)
+PHYSICAL_ID_LIMIT = 1024
+"""CloudFormation's limit on a physical resource id, in bytes."""
+ECHOED = ("StackId", "RequestId", "LogicalResourceId")
 
 
 @dataclass(frozen=True)
@@ -52,29 +75,24 @@ class Request:
     """The Reason the properties do not validate, else None."""
     old: DomainProperties | None
     """The validated OldResourceProperties of an Update; None when absent or invalid."""
+    identity: Identity
+    """The function's own partition, account and region (the StackId is checked to match)."""
 
     @property
     def region(self) -> str:
-        """The stack's region (the StackId is checked to be a stack ARN)."""
-        return self.stack_id.split(":", 5)[3]
+        """The function's region (the stack's too: the StackId is checked to match)."""
+        return self.identity.region
 
     def domain_arn(self, domain_name: str) -> str:
-        """A domain's ARN in the stack's partition, region and account (no AWS call)."""
-        return domain_arn(self.stack_id, domain_name)
+        """A domain's ARN in the function's own partition, region and account (no AWS call)."""
+        return self.identity.domain_arn(domain_name)
 
     @property
     def failed_create_id(self) -> str:
-        """The deterministic id of a Create that configured nothing."""
-        return failed_create_id(self.logical_id, self.request_id)
-
-
-FAILED_CREATE_PREFIX = "create-failed:"
-
-
-def failed_create_id(logical_id: str, request_id: str) -> str:
-    """The made-up physical id of a Create that configured nothing; ':' keeps it off domain
-    names, so the Delete that follows knows there is nothing to undo."""
-    return f"{FAILED_CREATE_PREFIX}{logical_id}:{request_id}"
+        """The deterministic id of a Create that configured nothing; ':' keeps it off domain
+        names, so the Delete that follows knows there is nothing to undo (response.made_up_id:
+        at most 255 characters, whatever the ids)."""
+        return made_up_id(self.logical_id, self.request_id)
 
 
 CLAIM_HELD_PREFIX = "create-failed-claim-held:"
@@ -83,8 +101,14 @@ CLAIM_HELD_PREFIX = "create-failed-claim-held:"
 def claim_held_id(domain_name: str, logical_id: str, request_id: str) -> str:
     """The made-up physical id of a Create that changed nothing but may hold the domain's claim
     (its fate unknown, or its release failed): the Delete that follows releases that claim if
-    this resource holds it, and touches nothing else."""
-    return f"{CLAIM_HELD_PREFIX}{domain_name}:{logical_id}:{request_id}"
+    this resource holds it, and touches nothing else. Deterministic, at most 255 characters
+    (made_up_id's short form for long ids)."""
+    tail = made_up_id(logical_id, request_id).removeprefix(FAILED_CREATE_PREFIX)
+    held = f"{CLAIM_HELD_PREFIX}{domain_name}:{tail}"
+    if len(held) <= MADE_UP_LIMIT:
+        return held
+    tail = made_up_id("", f"{logical_id}:{request_id}" + "x" * MADE_UP_LIMIT)
+    return f"{CLAIM_HELD_PREFIX}{domain_name}:{tail.removeprefix(FAILED_CREATE_PREFIX)}"
 
 
 def claimed_domain(physical_id: str) -> str | None:
@@ -96,7 +120,8 @@ def claimed_domain(physical_id: str) -> str | None:
 
 def domain_arn(stack_id: str, domain_name: str) -> str:
     """The domain's ARN from a stack's ARN: same partition, region and account (ValueError when
-    `stack_id` is no ARN)."""
+    `stack_id` is no ARN). For a ledger item's owner, whose StackId was checked when written;
+    an event's ARNs come from `Request.domain_arn` (the function's identity)."""
     _, partition, _, region, account, _ = stack_id.split(":", 5)
     return f"arn:{partition}:profile:{region}:{account}:domains/{domain_name}"
 
@@ -104,11 +129,11 @@ def domain_arn(stack_id: str, domain_name: str) -> str:
 @dataclass(frozen=True)
 class Malformed:
     """An event that is not a well-formed CloudFormation request: answered FAILED at its own
-    ResponseURL when it has a usable one, else logged and dropped."""
+    ResponseURL when that one is trusted, else logged and dropped."""
 
     reason: str
     response_url: str | None
-    """The event's own ResponseURL if it is usable, else None."""
+    """The event's own ResponseURL if it is trusted and the ids fit an answer, else None."""
     stack_id: str
     request_id: str
     logical_id: str
@@ -124,13 +149,42 @@ def is_scheduled_event(event: Any) -> bool:
     )
 
 
-def parse_request(event: Any) -> Request | Malformed:
-    """The event as a Request, or Malformed naming the first field that is wrong."""
+def from_own_schedule(event: Any, context: Any) -> bool:
+    """Whether a scheduled event comes from the provider's own rule (its ARN, in the function's
+    account and region, in `resources`); any other is logged at WARNING, to be ignored."""
+    identity = Identity.of_function(getattr(context, "invoked_function_arn", None))
+    if (
+        identity is not None
+        and isinstance(event, dict)
+        and _from_own_schedule(event, identity, settings())
+    ):
+        return True
+    logger.warning(
+        "Scheduled event ignored: not from the provider's own drift-check rule",
+        rule=settings().schedule_rule_name or "(none configured)",
+    )
+    return False
+
+
+def parse_request(event: Any, context: Any) -> Request | Malformed:
+    """The event as a Request, or Malformed naming the first field that is wrong. `context` is
+    the Lambda context: the function's identity is read from its `invoked_function_arn`."""
+    identity = Identity.of_function(getattr(context, "invoked_function_arn", None))
+    if identity is None:
+        reason = "the Lambda context carries no function ARN: the function's account is unknown"
+        return _malformed(event if isinstance(event, dict) else {}, reason, trusted=False)
     if not isinstance(event, dict):
-        return _malformed({}, f"the event must be a JSON object, got {type(event).__name__}")
-    problem = _envelope_problem(event)
+        reason = f"the event must be a JSON object, got {type(event).__name__}"
+        return _malformed({}, reason, trusted=False)
+    untrusted = response_url_problem(event.get("ResponseURL"), identity, settings())
+    if untrusted:
+        return _malformed(event, f"ResponseURL: {untrusted}", trusted=False)
+    too_long = _echo_problem(event)
+    if too_long:
+        return _malformed(event, too_long, trusted=False)
+    problem = _envelope_problem(event, identity)
     if problem:
-        return _malformed(event, problem)
+        return _malformed(event, problem, trusted=True)
     request_type: RequestType = event["RequestType"]
     properties, invalid = _validated(event["ResourceProperties"])
     old = None
@@ -146,6 +200,7 @@ def parse_request(event: Any) -> Request | Malformed:
         properties=properties,
         invalid=invalid,
         old=old,
+        identity=identity,
     )
 
 
@@ -158,10 +213,28 @@ def _validated(raw: Any) -> tuple[DomainProperties | None, str | None]:
         return None, f"Properties: cannot be read: {error}"
 
 
-def _envelope_problem(event: dict[str, Any]) -> str | None:
+def _echo_problem(event: dict[str, Any]) -> str | None:
+    """Ids CloudFormation never sends: too long to echo in an answer (a Reason, never an id)."""
+    physical = _text_of(event, "PhysicalResourceId")
+    size = len(physical.encode("utf-8", "surrogatepass"))
+    if size > PHYSICAL_ID_LIMIT:
+        return f"PhysicalResourceId: {size} bytes, over CloudFormation's 1 KB limit"
+    ids = (
+        _text_of(event, "StackId"),
+        _text_of(event, "RequestId"),
+        _text_of(event, "LogicalResourceId"),
+    )
+    if echo_room(ids, physical) < ANSWER_ROOM:
+        longest = max(ECHOED, key=lambda name: len(_text_of(event, name)))
+        return (
+            f"{longest}: {len(_text_of(event, longest))} characters, too long to echo within "
+            "CloudFormation's 4096-byte response"
+        )
+    return None
+
+
+def _envelope_problem(event: dict[str, Any], identity: Identity) -> str | None:
     """The first thing wrong with CloudFormation's own fields, as a Reason."""
-    if not usable_url(event.get("ResponseURL")):
-        return "ResponseURL: " + _wrong(event, "ResponseURL", "an https URL")
     request_type = event.get("RequestType")
     if request_type not in REQUEST_TYPES:
         if "RequestType" not in event:
@@ -170,11 +243,12 @@ def _envelope_problem(event: dict[str, Any]) -> str | None:
             f"RequestType: unknown request type {short_repr(request_type)}; "
             "expected Create, Update or Delete"
         )
-    for name in ("StackId", "RequestId", "LogicalResourceId"):
+    for name in ECHOED:
         if not _text(event.get(name)):
             return f"{name}: " + _wrong(event, name, "a non-empty string")
-    if not STACK_ID.match(event["StackId"]):
-        return f"StackId: must be a CloudFormation stack ARN, got {short_repr(event['StackId'])}"
+    wrong_stack = stack_problem(event["StackId"], identity)
+    if wrong_stack:
+        return f"StackId: {wrong_stack}, got {short_repr(event['StackId'], 120)}"
     if request_type != "Create" and not _text(event.get("PhysicalResourceId")):
         return "PhysicalResourceId: " + _wrong(event, "PhysicalResourceId", "a non-empty string")
     needed = ["ResourceProperties"] + (
@@ -196,30 +270,23 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and value != ""
 
 
-def usable_url(value: Any) -> bool:
-    """Whether `value` is an https URL a response can be PUT to."""
-    if not _text(value):
-        return False
-    parts = urlsplit(value)
-    return parts.scheme == "https" and bool(parts.hostname)
+def _text_of(event: dict[str, Any], name: str) -> str:
+    value = event.get(name)
+    return value if isinstance(value, str) else ""
 
 
-def _malformed(event: dict[str, Any], reason: str) -> Malformed:
-    def text(name: str) -> str:
-        value = event.get(name)
-        return value if isinstance(value, str) else ""
-
-    url = text("ResponseURL")
-    logical_id, request_id = text("LogicalResourceId"), text("RequestId")
-    physical_id = text("PhysicalResourceId") or (
-        failed_create_id(logical_id, request_id)
+def _malformed(event: dict[str, Any], reason: str, *, trusted: bool) -> Malformed:
+    """`trusted`: the event's ResponseURL passed the trust checks and its ids fit an answer."""
+    logical_id, request_id = _text_of(event, "LogicalResourceId"), _text_of(event, "RequestId")
+    physical_id = _text_of(event, "PhysicalResourceId") or (
+        made_up_id(logical_id, request_id)
         if logical_id and request_id
         else f"{FAILED_CREATE_PREFIX}malformed-event"
     )
     return Malformed(
         reason=reason,
-        response_url=url if usable_url(url) else None,
-        stack_id=text("StackId"),
+        response_url=_text_of(event, "ResponseURL") if trusted else None,
+        stack_id=_text_of(event, "StackId"),
         request_id=request_id,
         logical_id=logical_id,
         physical_id=physical_id,

@@ -3,8 +3,16 @@
 Rules:
 - Data is flat strings, each where the service returned it; `DomainArn` comes from the
   function's own identity (no call).
-- The body stays under CloudFormation's 4096-byte limit (Data is dropped first), and its Reason
-  keeps its head, never the ResponseURL or a signature.
+- The body stays within CloudFormation's 4096-byte limit whatever it is given, by shortening only
+  what is ours to shorten, in this order: Data is dropped, a made-up failed-create id takes its
+  short form, the Reason keeps as much of its head as fits. The ids CloudFormation must see echoed
+  (StackId, RequestId, LogicalResourceId, a physical id it sent) are never changed: the request
+  parser drops an event whose ids leave too little room (`echo_room`).
+- A Reason keeps its head, never the ResponseURL or a signature.
+- A made-up failed-create id (`made_up_id`) is deterministic: the same event gets the same id. It
+  starts with `create-failed:` (a ':' is never in a domain name, so the Delete that follows knows
+  nothing was configured) and is at most MADE_UP_LIMIT characters: a long logical id or request
+  id is replaced by its head and a digest of the whole.
 - The PUT is bounded by a deadline (crhelper retries forever), retried with backoff on network
   and 5xx failures, final on a 4xx or an unusable URL; failures are logged by kind, never with
   the URL.
@@ -12,6 +20,7 @@ Rules:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -24,6 +33,51 @@ from domain_provider.errors import clip
 from domain_provider.logs import logger, redactor
 
 RESPONSE_LIMIT = 4096
+"""CloudFormation's limit on a response body, in bytes."""
+FAILED_CREATE_PREFIX = "create-failed:"
+MADE_UP_LIMIT = 255
+"""The longest made-up id (CloudFormation's own logical ids are at most 255 characters)."""
+ANSWER_ROOM = MADE_UP_LIMIT + 257
+"""Bytes an answer needs beside the echoed ids: a physical id of ours (a domain name, a made-up
+id) and the head of a Reason."""
+
+
+def made_up_id(logical_id: str, request_id: str) -> str:
+    """The physical id of a Create that configured nothing (see the rules above)."""
+    natural = f"{FAILED_CREATE_PREFIX}{logical_id}:{request_id}"
+    if len(natural) <= MADE_UP_LIMIT and _size(natural) <= MADE_UP_LIMIT + 2:
+        return natural
+    return _short_form(natural, logical_id)
+
+
+def _short_form(made_up: str, head: str) -> str:
+    digest = hashlib.sha256(made_up.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    head = "".join(c for c in head[:64] if c.isascii() and c.isalnum())
+    return f"{FAILED_CREATE_PREFIX}{head}:{digest}"
+
+
+def echo_room(ids: tuple[str, str, str], physical_id: str) -> int:
+    """Bytes left for the rest of an answer that echoes `ids` (StackId, RequestId,
+    LogicalResourceId) and, unless "", the event's own `physical_id`."""
+    return RESPONSE_LIMIT - _size(_skeleton(ids, physical_id))
+
+
+def _skeleton(ids: tuple[str, str, str], physical_id: str) -> dict[str, Any]:
+    stack_id, request_id, logical_id = ids
+    return {
+        "Status": "FAILED",
+        "Reason": "",
+        "PhysicalResourceId": physical_id,
+        "StackId": stack_id,
+        "RequestId": request_id,
+        "LogicalResourceId": logical_id,
+        "NoEcho": False,
+        "Data": {},
+    }
+
+
+def _size(value: Any) -> int:
+    return len(json.dumps(value))
 
 
 @dataclass(frozen=True)
@@ -77,9 +131,26 @@ def response_body(
         "NoEcho": False,
         "Data": data,
     }
-    if len(json.dumps(body)) > RESPONSE_LIMIT:
+    if _size(body) > RESPONSE_LIMIT:
         body["Data"] = {}
+    if _size(body) > RESPONSE_LIMIT and physical_id.startswith(FAILED_CREATE_PREFIX):
+        body["PhysicalResourceId"] = _short_form(physical_id, logical_id)
+    over = _size(body) - RESPONSE_LIMIT
+    if over > 0:
+        body["Reason"] = _fitted(body["Reason"], _size(body["Reason"]) - over)
     return body
+
+
+def _fitted(reason: str, size: int) -> str:
+    """The longest head of `reason` (marked "…") whose JSON takes at most `size` bytes."""
+    low, high = 0, len(reason)
+    while low < high:  # the longest head that fits
+        middle = (low + high + 1) // 2
+        if _size(reason[:middle] + "…") <= size:
+            low = middle
+        else:
+            high = middle - 1
+    return reason[:low] + "…" if low else ""
 
 
 def put_response(url: str, body: dict[str, Any], deadline: float) -> bool:

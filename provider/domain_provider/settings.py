@@ -5,8 +5,13 @@ Rules:
   here, the trust checks their accounts and buckets, the scheduled check its rule's name.
 - Lists are comma-separated; blanks and empty items are ignored (the template joins list
   parameters with commas, and an empty parameter is "").
-- `DOMAIN_PROVIDER_LOCAL_ENDPOINTS=true` is the one test setting: local runs and tests answer
-  at a local ResponseURL. The template never sets it (a test checks).
+- `DOMAIN_PROVIDER_LOCAL_ENDPOINTS=true` is the one test setting. With it, the function also
+  answers an `https` ResponseURL on this machine's loopback host (127.0.0.1, localhost, ::1), on
+  any port, besides CloudFormation's own response bucket (trust.py); nothing else changes. Only a
+  run that answers to a real local server needs it (tools/bench.py's cold-start containers); the
+  tests and `make run` answer at the real bucket's address through a patched connection
+  (tools/local/cloudformation.py) and leave it unset. The template never sets it
+  (tests/test_trust.py checks), so a deployed function never answers a local URL.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ class Settings:
     schedule_rule_name: str = ""
     """The provider's own drift-check rule: only its scheduled events run the check."""
     local_endpoints: bool = False
-    """Tests and local runs only: trust a local ResponseURL."""
+    """The test setting DOMAIN_PROVIDER_LOCAL_ENDPOINTS=true: also answer a loopback https URL."""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain_provider.request import Malformed, Request, parse_request
+from tools.local.cloudformation import LambdaContext
 
 STACK_ID = (
     "arn:aws:cloudformation:us-east-1:123456789012:stack/crm/5b6a1c10-8f3e-11ef-9d2a-0a1b2c3d4e5f"
@@ -49,6 +50,6 @@ def request_of(
     physical_id: str | None = None,
 ) -> Request:
     """The parsed Request of `event_of(...)`."""
-    request = parse_request(event_of(request_type, properties, old, physical_id))
+    request = parse_request(event_of(request_type, properties, old, physical_id), LambdaContext())
     assert not isinstance(request, Malformed), request.reason
     return request

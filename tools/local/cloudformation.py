@@ -4,6 +4,12 @@
 - `ResponseBucket` stands in for the pre-signed S3 URL: it replaces the HTTPS connection the
   provider PUTs its answer with, records each body, and can fail or hang on demand.
 - `invoke` delivers one event to the real Lambda handler and returns the body it PUT.
+
+The sample events answer at CloudFormation's real response bucket
+(`cloudformation-custom-resource-response-useast1.s3.amazonaws.com`), which the provider trusts;
+the patched connection keeps the PUT on this machine. Only an answer to a truly local server (the
+benchmark's) needs the test setting `DOMAIN_PROVIDER_LOCAL_ENDPOINTS=true` (settings.py), which
+the template never sets.
 """
 
 from __future__ import annotations
@@ -37,17 +43,24 @@ def rollback_of(update: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class LambdaContext:
-    """The parts of the Lambda context crhelper and Powertools read; the clock is real."""
+    """The parts of the Lambda context crhelper, Powertools and the provider read; the clock is
+    real. The function runs where the sample events' stacks are (aws, us-east-1, 123456789012)
+    unless told otherwise; `qualifier` invokes it through a version or alias."""
 
     timeout: float = 30.0
     function_name: str = "customer-profiles-domain-provider"
     memory_limit_in_mb: int = 256
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     started: float = field(default_factory=time.monotonic)
+    partition: str = "aws"
+    region: str = "us-east-1"
+    account: str = "123456789012"
+    qualifier: str = ""
 
     @property
     def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+        arn = f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:"
+        return arn + self.function_name + (f":{self.qualifier}" if self.qualifier else "")
 
     def get_remaining_time_in_millis(self) -> int:
         return int((self.timeout - (time.monotonic() - self.started)) * 1000)
@@ -116,12 +129,17 @@ def response_bucket() -> Iterator[ResponseBucket]:
         yield bucket
 
 
-def invoke(event: dict[str, Any], bucket: ResponseBucket, timeout: float = 30.0) -> dict[str, Any]:
+def invoke(
+    event: dict[str, Any],
+    bucket: ResponseBucket,
+    timeout: float = 30.0,
+    context: LambdaContext | None = None,
+) -> dict[str, Any]:
     """Deliver `event` to the Lambda handler; the body of the response it PUT."""
     from domain_provider.handler import handler
 
     before = len(bucket.puts)
-    handler(copy.deepcopy(event), LambdaContext(timeout=timeout))
+    handler(copy.deepcopy(event), context or LambdaContext(timeout=timeout))
     assert len(bucket.puts) == before + 1, f"expected one response, got {len(bucket.puts) - before}"
     return bucket.last
 
