@@ -29,6 +29,7 @@ from domain_provider.aws import (
     read_domain,
     stack_rolling_back,
 )
+from domain_provider.destinations import checked_destinations
 from domain_provider.errors import (
     DomainClaimed,
     DomainNotFound,
@@ -55,6 +56,7 @@ from domain_provider.planner import (
     LOCKABLE,
     LOCKED,
     Direction,
+    Kind,
     Plan,
     direction,
     dropped,
@@ -68,6 +70,7 @@ from domain_provider.planner import (
 from domain_provider.progress import Progress
 from domain_provider.request import Request
 from domain_provider.response import Outcome, domain_data
+from domain_provider.settings import settings
 
 
 def run(request: Request, progress: Progress) -> Outcome:
@@ -111,6 +114,17 @@ def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
         live = read_domain(profiles, name, base.arn, progress)
         if live is None:
             raise DomainNotFound(name, request.region)
+        stack = Stack(request, progress)
+        for warning in checked_destinations(
+            new,
+            live,
+            request.identity,
+            settings(),
+            lambda: base.kind != "create" and stack.rolling_back() is True,
+        ):
+            logger.warning(
+                "Kept by the rollback: a destination the provider does not trust", reason=warning
+            )
         old = request.old if base.kind == "update" else None
         taken_up = {path: live_value(live, path) for path in taken_up_members(old, new)}
         live_tags = live.get("Tags") or {}
@@ -123,7 +137,7 @@ def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
         if item.problem:
             raise LedgerItemInvalid(name, book.table_name, item.problem)
         the_plan = plan(request, base, live, item.found, item.found_tags)
-        the_plan, domain = change(request, the_plan, live, progress, profiles)
+        the_plan, domain = change(stack, the_plan, live, progress, profiles)
     except ProviderError as error:
         if fresh and taken and progress.claim_held and not progress.changed:
             release_on_failure(book, name, owner, progress)
@@ -286,7 +300,7 @@ def delete(request: Request, base: Plan, progress: Progress) -> Outcome:
     if live is not None:
         the_plan = plan(request, base, live, item.found, item.found_tags)
         try:
-            change(request, the_plan, live, progress, profiles)
+            change(Stack(request, progress), the_plan, live, progress, profiles)
         except DomainNotFound:
             logger.info("The domain is gone already")
     else:
@@ -306,7 +320,7 @@ def read_item(book: Ledger, name: str, request: Request, progress: Progress) -> 
         logger.warning("The ledger is lost: changing nothing on the domain", reason=str(error))
         return None
     except ProviderError as error:
-        if stack_rolling_back(request.stack_id, progress) is not True:
+        if Stack(request, progress).rolling_back() is not True:
             raise
         logger.warning(
             "The ledger cannot be read while the stack rolls back: the domain is left as it is",
@@ -334,16 +348,15 @@ def release_after(book: Ledger, name: str, owner: Owner) -> None:
 
 
 def change(
-    request: Request, the_plan: Plan, live: dict[str, Any], progress: Progress, profiles: Any
+    stack: Stack, the_plan: Plan, live: dict[str, Any], progress: Progress, profiles: Any
 ) -> tuple[Plan, dict[str, Any] | None]:
     """Apply the plan under the lock's rule: the plan as applied, and the domain as the last
     UpdateDomain returned it. The service may also refuse RuleBasedMatching for a day after it
     becomes ACTIVE, a status GetDomain cannot tell apart: a refusal of a request carrying it, on
     a domain whose rule-based matching has been processed, is read as the lock (one more
     UpdateDomain without it, when the event yields)."""
-    way = _Way(request, the_plan, progress)
     if the_plan.lock:
-        if not yields_to_lock(way()):
+        if not yields_to_lock(stack.direction(the_plan.kind)):
             raise RuleBasedMatchingLocked(the_plan.lock)
         the_plan = without(the_plan, LOCKED)
     log_plan(the_plan)
@@ -356,7 +369,7 @@ def change(
         status = live_status(live)
         if not the_plan.carries(LOCKED) or status not in LOCKABLE:
             raise
-        if not yields_to_lock(way()):
+        if not yields_to_lock(stack.direction(the_plan.kind)):
             raise RuleBasedMatchingLocked(status, refused.detail or refused.action) from None
         the_plan = without(the_plan, LOCKED)
         log_plan(the_plan)
@@ -369,27 +382,38 @@ def change(
     return the_plan, domain
 
 
-class _Way:
-    """The event's direction, asked at most once (an Update's needs one DescribeStacks)."""
+class Stack:
+    """What is known of the event's stack: its status is read at most once per event (one
+    DescribeStacks), and only when a rule needs it."""
 
-    def __init__(self, request: Request, the_plan: Plan, progress: Progress) -> None:
-        self._request, self._plan, self._progress = request, the_plan, progress
-        self._way: Direction | None = None
+    def __init__(self, request: Request, progress: Progress) -> None:
+        self._request, self._progress = request, progress
+        self._read = False
+        self._rolling_back: bool | None = None
 
-    def __call__(self) -> Direction:
-        if self._way is None:
-            self._way = direction(self._plan.kind, self._rolling_back)
-        return self._way
+    def rolling_back(self) -> bool | None:
+        """Whether it rolls back; None when that cannot be read."""
+        if not self._read:
+            self._read = True
+            self._rolling_back = stack_rolling_back(self._request.stack_id, self._progress)
+        return self._rolling_back
 
-    def _rolling_back(self) -> bool:
-        rolling_back = stack_rolling_back(self._request.stack_id, self._progress)
-        if rolling_back is None:
-            logger.warning(
-                "The stack's status cannot be read: handled as a rollback, so RuleBasedMatching "
-                "is left as it is (a forward change left undone shows in the drift report)"
-            )
-            return True
-        return rolling_back
+    def direction(self, kind: Kind) -> Direction:
+        """The event's direction under the lock: a status that cannot be read counts as a
+        rollback (a forward change left undone shows in the drift report; a failed rollback has
+        no way out)."""
+
+        def rolling_back() -> bool:
+            answer = self.rolling_back()
+            if answer is None:
+                logger.warning(
+                    "The stack's status cannot be read: handled as a rollback, so "
+                    "RuleBasedMatching is left as it is (a forward change left undone shows in "
+                    "the drift report)"
+                )
+            return answer is not False
+
+        return direction(kind, rolling_back)
 
 
 def claim_refused(item: LedgerItem, why: str) -> DomainClaimed:
