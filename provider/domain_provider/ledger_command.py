@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from domain_provider.aws import describe_stack_resource, dynamodb_client
+from domain_provider.aws import describe_stack_resource, dynamodb_client, error_code
 from domain_provider.drift_command import _stack_name as stack_name
 from domain_provider.errors import AccessDenied, ProviderError
 from domain_provider.ledger import (
@@ -229,23 +229,22 @@ class LedgerReader:
     def _run(self, operation: str, call: Callable[[], T]) -> T:
         try:
             return call()
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+        except (ClientError, BotoCoreError) as error:
+            if error_code(error) == "ConditionalCheckFailedException":
                 raise ConditionFailed from error
-            raise could_not_run(operation, translate(operation, error, self.table)) from error
-        except BotoCoreError as error:
-            raise could_not_run(operation, translate(operation, error, self.table)) from error
+            failure = translate(operation, error, self.table)
+            raise could_not_run(operation, self.table, failure) from error
 
 
 class ConditionFailed(Exception):
     """A conditional write found the item changed."""
 
 
-def could_not_run(operation: str, error: ProviderError) -> CouldNotRun:
+def could_not_run(operation: str, table: str, error: ProviderError) -> CouldNotRun:
     """A ledger error as the command's: an access denial says which role to run as."""
     if isinstance(error, AccessDenied):
         return CouldNotRun(
-            f"access denied: dynamodb:{operation} on the ledger table; {BREAK_GLASS} "
+            f"access denied: dynamodb:{operation} on the ledger table {table}; {BREAK_GLASS} "
             f"({error.detail})"
         )
     return CouldNotRun(str(error))
@@ -339,7 +338,8 @@ def release_item(reader: LedgerReader, args: argparse.Namespace) -> Report:
         if not reader.delete_as_read(entry):
             raise changed(item)
         text = f"Released {item.domain_name!r} (its Owner was malformed; --force)"
-        return Report({**done, "owner": None, "owner_state": "malformed", "forced": True}, text)
+        malformed = {"owner": None, "owner_state": "malformed", "why": item.problem}
+        return Report({**done, **malformed, "forced": True}, text)
     named = parse_owner(args.owner)
     if named is None:
         raise Refused(
@@ -361,7 +361,7 @@ def release_item(reader: LedgerReader, args: argparse.Namespace) -> Report:
     try:
         released = Ledger(reader.client, reader.table).release(item.domain_name, item.owner)
     except ProviderError as error:
-        raise could_not_run("DeleteItem", error) from error
+        raise could_not_run("DeleteItem", reader.table, error) from error
     if not released:
         raise changed(item)
     state = "stale" if stale else "live"
