@@ -10,7 +10,7 @@ PYTHON313 ?= $(shell $(PYTHON) tools/package.py --find-python --python-version 3
 VENV313 := .venv-313
 STAMP313 := $(VENV313)/.installed-stamp
 
-.PHONY: run invoke drift test lint types unit unit-hermetic unit-hermetic-313 clean
+.PHONY: run invoke drift ledger test lint types unit unit-hermetic unit-hermetic-313 clean
 
 # $(call venv,PYTHON,DIR): DIR becomes a venv of PYTHON with the runtime and dev dependencies.
 define venv
@@ -37,6 +37,11 @@ invoke: $(STAMP)
 ## The drift report against the local double, seeded with drifted domains: make drift ARGS=--json
 drift: $(STAMP)
 	$(BIN)/python -m tools.local.drift $(ARGS)
+
+## The ledger command against the local double, seeded with a live, a stale and an invalid item:
+## make ledger ARGS="show crm-profiles" (default: list)
+ledger: $(STAMP)
+	$(BIN)/python -m tools.local.ledger_story $(ARGS)
 
 ## Lint, types and the tests: what CI runs.
 test: lint-templates lint types unit

@@ -25,7 +25,8 @@ claim condition raises `Claimed` with the item that holds the claim.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -460,3 +461,14 @@ def translate(operation: str, error: Exception, table: str, landed: bool = False
     )
     failure.may_have_landed = landed and operation in WRITES
     return failure
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The operator's command (ledger_command.py), for `python -m domain_provider.ledger`."""
+    from domain_provider.ledger_command import main as command
+
+    return command(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
