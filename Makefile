@@ -171,6 +171,12 @@ cdk-test: cdk
 cdk-props: $(STAMP)
 	$(BIN)/python -m tools.gen_construct_props
 
+.PHONY: cdk-clean
+cdk-clean:
+	rm -rf $(CDK)/node_modules $(CDK)/lib $(CDK)/dist $(CDK)/test-out $(CDK)/.jsii \
+		$(CDK)/tsconfig.json $(CDK)/.npmignore
+
 # CI: the TypeScript tests run with the others; the marked Python tests use the built wheel.
 test: cdk-test
 unit: cdk
+clean: cdk-clean
