@@ -61,7 +61,7 @@ unit-hermetic-313: $(STAMP313)
 	$(VENV313)/bin/pytest
 
 clean:
-	rm -rf $(VENV) $(VENV313) $(TOOLS_VENV) $(SAM_VENV) .aws-sam build
+	rm -rf $(VENV) $(VENV313) $(TOOLS_VENV) $(SAM_VENV) $(LOCK_VENV) .aws-sam build
 
 # --- Deploy and packaging (issues 3 and 8)
 # Template tools live in their own venv: checkov pins packaging<24, which pytest 9 (dev group)
@@ -75,15 +75,15 @@ CDK_EXAMPLE := examples/cdk
 # jsii warns on every run that node 20 is past its end of life (it still works).
 JSII_QUIET := JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 CDK_TEMPLATE := $(CDK_EXAMPLE)/cdk.out/CustomerProfilesDomainExample.template.json
-TEMPLATES := template.yaml examples/cloudformation/domain.yaml examples/sam/template.yaml \
-	examples/sar/template.yaml
+TEMPLATES := template.yaml stacksets/template.yaml examples/cloudformation/domain.yaml \
+	examples/sam/template.yaml examples/sar/template.yaml
 SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed-stamp
 SAM_PIN := aws-sam-cli==1.170.0
 # checkov: offline (no guideline download), CloudFormation only; skips live in the templates.
 CHECKOV := BC_SKIP_MAPPING=TRUE $(TOOLS)/checkov --quiet --compact --skip-download --framework cloudformation
 
-.PHONY: tools package lint-templates synth-cdk
+.PHONY: tools package lock templates lint-templates synth-cdk
 
 $(TOOLS_STAMP): Makefile
 	$(PYTHON) -m venv $(TOOLS_VENV)
@@ -105,9 +105,34 @@ tools: $(TOOLS_STAMP) $(SAM_STAMP)
 unit: $(TOOLS_STAMP) $(SAM_STAMP)
 
 ## Build the arm64/Python 3.13 artifact with its bytecode into .aws-sam/build (no Docker; needs a
-## CPython 3.13: python3.13 on PATH or pyenv's); then `sam deploy`. `sam build` runs the same script.
+## CPython 3.13: python3.13 on PATH or pyenv's) from the lock, with its SHA-256, its SBOM and the
+## StackSets template beside it; then `sam deploy`. `sam build` runs the same script.
+## INDEX_URL: the one index the wheels come from (their hashes are the lock's whatever it is).
+INDEX_URL ?= https://pypi.org/simple
 package: $(STAMP)
-	$(BIN)/python tools/package.py
+	$(BIN)/python tools/package.py --index-url $(INDEX_URL)
+
+# The lock: uv resolves provider/requirements.txt for the target (arm64 Linux, CPython 3.13),
+# not for this machine, and writes every file's hash. uv has a venv of its own, made once.
+LOCK_VENV := .venv-lock
+UV_PIN := uv==0.13.9
+UV ?= $(LOCK_VENV)/bin/uv
+LOCK := provider/requirements-lock.txt
+
+$(LOCK_VENV)/bin/uv:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install -q --isolated --index-url $(INDEX_URL) $(UV_PIN)
+
+## Resolve provider/requirements.txt again into the hashed lock the artifact installs from.
+lock: | $(UV)
+	$(UV) pip compile --quiet --no-config --index-url $(INDEX_URL) --only-binary :all: \
+		--python-platform aarch64-manylinux2014 --python-version 3.13 --generate-hashes \
+		--custom-compile-command "make lock" provider/requirements.txt -o $(LOCK)
+
+## Write stacksets/template.yaml (template.yaml without any transform, for StackSets) with the
+## SAM translator of .venv-sam.
+templates: | $(SAM_STAMP)
+	$(SAM_VENV)/bin/python tools/stacksets.py
 
 ## Synthesize the CDK example (no AWS account needed) into examples/cdk/cdk.out, with the
 ## construct library's Python package as `make cdk` built it.
@@ -123,7 +148,7 @@ lint-templates: $(STAMP) $(TOOLS_STAMP) synth-cdk
 	$(CHECKOV) $(addprefix -f ,$(TEMPLATES) $(CDK_TEMPLATE))
 
 # --- Fidelity (issue 4)
-## Regenerate the resource properties' JSON Schema and docs/properties.md from the model.
+## Regenerate the resource properties' JSON Schema and docs/Custom-CustomerProfilesDomain.md from the model.
 schema: $(STAMP)
 	$(BIN)/python tools/gen_schema.py
 

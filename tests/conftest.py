@@ -23,6 +23,16 @@ from tools.local.customer_profiles import CustomerProfilesBackend, backend  # no
 from tools.local.ledger import LEDGER_TABLE, create_ledger_table  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """Each test reads the environment it sets (the container reads it once)."""
+    from domain_provider.settings import settings
+
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
+
+
 @pytest.fixture
 def aws() -> Iterator[None]:
     """Every AWS call in the test goes to moto (Customer Profiles to the double)."""
@@ -56,6 +66,14 @@ def profiles(ledger: Any) -> CustomerProfilesBackend:
         double.handle("CreateDomain", {"DomainName": name, "DefaultExpirationDays": 365})
     double.calls.clear()
     return double
+
+
+@pytest.fixture
+def cloudformation_stack(aws: None) -> str:
+    """A stack in moto's CloudFormation; its StackId."""
+    from tests.support.stacks import create_stack
+
+    return create_stack()
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from domain_provider.compare import Difference, differences, setting_differs
+from domain_provider.compare import Difference, differences, member_differs
+from domain_provider.members import ABSENT
 from domain_provider.models import parse_properties
 
 RULES = [{"Rule": ["EmailAddress", "LastName"]}, {"Rule": ["PhoneNumber"]}]
@@ -106,17 +107,18 @@ RBM = LIVE["RuleBasedMatching"]
             live_with(Matching=None),
             [
                 Difference("Matching.Enabled", True, None),
-                Difference("Matching.JobSchedule.DayOfTheWeek", "SUNDAY", None),
-                Difference("Matching.JobSchedule.Time", "02:00", None),
+                Difference(
+                    "Matching.JobSchedule", {"DayOfTheWeek": "SUNDAY", "Time": "02:00"}, None
+                ),
                 Difference("Matching.AutoMerging.Enabled", True, None),
                 Difference(
-                    "Matching.AutoMerging.Consolidation.MatchingAttributesList",
-                    [["EmailAddress", "LastName"], ["Phone"]],
+                    "Matching.AutoMerging.Consolidation",
+                    {"MatchingAttributesList": [["EmailAddress", "LastName"], ["Phone"]]},
                     None,
                 ),
                 Difference("Matching.AutoMerging.MinAllowedConfidenceScoreForMerging", 0.8, None),
             ],
-            id="whole-setting-gone-reports-each-leaf",
+            id="whole-setting-gone-reports-each-member",
         ),
         pytest.param(
             live_with(RuleBasedMatching={**RBM, "MatchingRules": RULES[::-1]}),
@@ -223,20 +225,26 @@ def test_what_the_properties_omit_is_never_compared():
 
 
 @pytest.mark.parametrize(
-    ("name", "wanted", "live", "differs"),
+    ("path", "wanted", "live", "differs"),
     [
-        ("DefaultEncryptionKey", "", None, False),
+        ("DefaultEncryptionKey", "", ABSENT, False),
         ("DeadLetterQueueUrl", "", "", False),
         ("DeadLetterQueueUrl", "", "https://q", True),
-        ("DefaultEncryptionKey", "k", None, True),
-        ("Matching", {"Enabled": False}, None, False),
-        ("DataStore", {"Enabled": False}, {"Readiness": {}}, False),
-        ("RuleBasedMatching", {"Enabled": True}, None, True),
-        ("RuleBasedMatching", {"Enabled": True}, {"Enabled": True, "Status": "PENDING"}, False),
-        ("Matching", {"Enabled": True}, {"Enabled": 1}, True),
+        ("DefaultEncryptionKey", "k", ABSENT, True),
+        ("Matching.Enabled", False, ABSENT, False),
+        ("DataStore.Enabled", False, ABSENT, False),
+        ("RuleBasedMatching.Enabled", True, ABSENT, True),
+        ("RuleBasedMatching.Enabled", True, True, False),
+        ("Matching.Enabled", True, 1, True),
         ("DefaultExpirationDays", 366, 366, False),
-        ("Matching", {"Enabled": True}, "not an object", True),
+        ("Matching.JobSchedule", {"DayOfTheWeek": "SUNDAY"}, "not an object", True),
+        ("DeadLetterQueueUrl", ABSENT, "", False),
+        ("DeadLetterQueueUrl", ABSENT, ABSENT, False),
+        ("DeadLetterQueueUrl", ABSENT, "https://q", True),
+        ("Matching.Enabled", ABSENT, False, False),
+        ("Matching.Enabled", ABSENT, True, True),
+        ("Matching.JobSchedule", ABSENT, {"DayOfTheWeek": "SUNDAY"}, True),
     ],
 )
-def test_setting_differs_follows_the_same_rules(name, wanted, live, differs):
-    assert setting_differs(name, wanted, live) is differs
+def test_member_differs_follows_the_same_rules(path, wanted, live, differs):
+    assert member_differs(path, wanted, live) is differs

@@ -5,15 +5,15 @@ moto's DynamoDB (the ledger) and CloudFormation (the stack's status)."""
 from __future__ import annotations
 
 import copy
-import json
 import time
 from typing import Any
 
-import pytest
-
 from domain_provider.ledger import LedgerItem
+from domain_provider.members import ABSENT, members
+from domain_provider.models import parse_properties
 from tests.support.aws import ARN, DOMAIN, state
 from tests.support.logs import parse_json_logs
+from tests.support.stacks import rolling_back
 from tools.local.cloudformation import invoke, load_event, rollback_of
 from tools.local.ledger import LEDGER_TABLE
 
@@ -198,9 +198,8 @@ def test_an_update_with_no_item_claims_the_domain_as_that_update_found_it(profil
     claimed = item(ledger)
     assert claimed is not None
     assert claimed.owner_logical_resource_id == "DomainSettings"
-    assert claimed.found is not None
-    assert claimed.found["DefaultExpirationDays"] == before_update["DefaultExpirationDays"]
-    assert claimed.found_tags["team"] == "crm"
+    assert "DefaultExpirationDays" not in claimed.found, "managed before: what was found is lost"
+    assert claimed.found_tags == {"env": before_update.get("Tags", {}).get("env")}, "taken up"
 
 
 def test_the_ledger_records_found_once_and_the_last_properties(profiles, cfn, ledger):
@@ -211,12 +210,15 @@ def test_the_ledger_records_found_once_and_the_last_properties(profiles, cfn, le
     recorded = item(ledger)
 
     assert recorded is not None
-    assert recorded.found == {
+    absent = dict.fromkeys(
+        members(parse_properties(load_event("update.json")["ResourceProperties"])), ABSENT
+    )
+    assert dict(recorded.found) == {
+        **absent,
         "DefaultExpirationDays": found["DefaultExpirationDays"],
-        "DefaultEncryptionKey": THEIR_KEY,
-        "Matching": {"Enabled": True},
-    }
-    assert recorded.found_tags == {"team": "someone-else", "cost-center": None, "env": None}
+        "Matching.Enabled": True,
+    }, "what the create found; the members the update dropped are forgotten"
+    assert recorded.found_tags == {"team": "someone-else", "env": None}
     assert recorded.properties is not None
     assert recorded.properties.DefaultExpirationDays == 730, "the update's properties"
 
@@ -240,7 +242,7 @@ def test_a_second_resource_cannot_configure_a_claimed_domain(profiles, cfn, ledg
     assert "stack/crm-profiles/" in body["Reason"]
     assert "OnDelete: Retain" in body["Reason"]
     assert body["PhysicalResourceId"].startswith("create-failed:")
-    assert profiles.operations() == ["GetDomain"]
+    assert profiles.operations() == [], "refused by the claim, before the domain is read"
     assert settled(profiles) == configured
     owner = item(ledger)
     assert owner is not None
@@ -325,7 +327,7 @@ def test_a_missing_ledger_table_fails_create_before_the_domain_is_touched(
 
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith("The ledger table no-such-table does not exist")
-    assert profiles.operations() == ["GetDomain"]
+    assert profiles.operations() == [], "the claim comes first"
 
 
 def test_a_ledger_that_denies_create_fails_before_the_domain_is_touched(profiles, cfn, ledger):
@@ -337,7 +339,7 @@ def test_a_ledger_that_denies_create_fails_before_the_domain_is_touched(profiles
     assert body["Reason"].startswith(
         "Access denied: the provider's role needs dynamodb:UpdateItem on the ledger table"
     )
-    assert profiles.operations() == ["GetDomain"]
+    assert profiles.operations() == [], "the claim comes first"
 
 
 def test_a_ledger_release_that_fails_after_the_domain_was_put_back_still_answers_success(
@@ -466,32 +468,13 @@ def test_a_forward_update_reads_the_stack_only_when_the_lock_is_met(
     assert "RuleBasedMatching" in body["Reason"]
 
 
-@pytest.fixture
-def cloudformation_stack(aws: None) -> str:
-    """A stack in moto's CloudFormation; its StackId."""
-    import boto3
-
-    client = boto3.client("cloudformation")
-    template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}
-    answer = client.create_stack(StackName="crm-profiles", TemplateBody=json.dumps(template))
-    return str(answer["StackId"])
-
-
-def rolling_back(stack_id: str) -> None:
-    from moto.cloudformation.models import cloudformation_backends
-
-    cloudformation_backends["123456789012"]["us-east-1"].stacks[
-        stack_id
-    ].status = "UPDATE_ROLLBACK_IN_PROGRESS"
-
-
 # Calls per event, within the contract's maxima ----------------------------------------------------
 
 MAXIMA = {
-    "Create": {"GetDomain": 1, "UpdateItem": 1, "UpdateDomain": 1},
+    "Create": {"GetDomain": 1, "UpdateItem": 2, "UpdateDomain": 1},
     "Update": {
         "GetDomain": 1,
-        "UpdateItem": 1,
+        "UpdateItem": 2,
         "UpdateDomain": 1,
         "TagResource": 1,
         "UntagResource": 1,
@@ -529,6 +512,18 @@ def test_every_event_stays_within_the_contracts_call_maxima(profiles, cfn, ledge
         allowed = MAXIMA[event["RequestType"]]
         over = {name for name in calls if calls.count(name) > allowed.get(name, 0)}
         assert not over, (event["RequestType"], calls)
+
+
+def test_a_create_claims_then_reads_then_records_then_changes(profiles, cfn, ledger):
+    from domain_provider.aws import customer_profiles_client
+
+    made: list[str] = []
+    for client in (ledger, customer_profiles_client()):
+        client.meta.events.register("before-call", lambda model, **_: made.append(model.name))
+
+    assert invoke(load_event("create.json"), cfn)["Status"] == "SUCCESS"
+
+    assert made == ["UpdateItem", "GetDomain", "UpdateItem", "UpdateDomain"]
 
 
 # A claim never outlives its resource -----------------------------------------------------------

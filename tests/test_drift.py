@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
-from domain_provider.drift import main
+from domain_provider.drift_command import main
 from domain_provider.handler import handler
 from domain_provider.ledger import LEDGER_TABLE_ENV, Ledger
 from domain_provider.models import parse_properties, setting
@@ -220,7 +220,9 @@ def test_a_refused_get_domain_is_not_checked_with_the_permission_to_grant(profil
     [
         pytest.param(
             ["--table", "missing"],
-            "the ledger table 'missing' does not exist; pass --table or set LEDGER_TABLE_NAME",
+            "The ledger table missing does not exist; redeploy the provider stack and retry; "
+            "check --table or LEDGER_TABLE_NAME (An error occurred (ResourceNotFoundException) "
+            "when calling the Scan operation: Requested resource not found)",
             id="table-missing",
         ),
         pytest.param(
@@ -277,7 +279,7 @@ def test_ledger_items_decode_owner_found_tags_and_properties(ledger):
 
     managed = items[DOMAIN]
     assert (managed.owner_stack_id, managed.owner_logical_resource_id) == (STACK_ID, LOGICAL_ID)
-    assert managed.found == found
+    assert dict(managed.found) == found
     assert managed.found_tags == {"team": "old", "cost-center": None}
     assert managed.properties == parse_properties(CREATE)
     assert (items[OTHER].properties, items[OTHER].unreadable) == (
@@ -383,7 +385,7 @@ def test_a_ledger_that_cannot_be_read_fails_the_scheduled_invocation(
         handler(scheduled, LambdaContext())
 
     (failure,) = [line for line in parse_json_logs(json_logs) if line["level"] == "ERROR"]
-    assert failure["reason"].startswith("the ledger table 'missing' does not exist")
+    assert failure["reason"].startswith("The ledger table missing does not exist")
     assert emf_lines(capsys.readouterr().out) == []
 
 
@@ -453,5 +455,5 @@ def test_make_drift_reports_the_seeded_drift_with_no_aws_account():
     ]
     assert "In sync: crm-profiles-eu" in run.stdout
     assert "Exit status 1" in run.stderr
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    assert f"```text\n{run.stdout}```" in readme, "README's example report is make drift's"
+    operations = (Path(__file__).resolve().parents[1] / "docs/operations.md").read_text()
+    assert f"```text\n{run.stdout}```" in operations, "docs/operations.md's report is make drift's"

@@ -25,8 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from domain_provider.models import DomainProperties, parse_properties
-from domain_provider.planner import given as settings_given
+from domain_provider.models import SETTINGS, DomainProperties, parse_properties, setting
 from domain_provider.reasons import format_validation_error
 from tests.support.requests import request_of
 from tools.local.customer_profiles import validate as service_validate
@@ -248,7 +247,8 @@ def sent_by_create(properties: dict[str, Any]) -> dict[str, Any]:
     """The UpdateDomain request a Create makes of `properties` on a domain that has none of them."""
     parsed = request_of("Create", properties).properties
     assert parsed is not None
-    sent = {"DomainName": parsed.DomainName, **settings_given(parsed)}
+    given = {name: setting(parsed, name) for name in SETTINGS}
+    sent = {"DomainName": parsed.DomainName, **{k: v for k, v in given.items() if v is not None}}
     return {**sent, "Tags": dict(parsed.Tags)} if parsed.Tags else sent
 
 

@@ -7,12 +7,11 @@ import time
 from typing import Any
 from unittest import mock
 
-import pytest
 from crhelper import CfnResource
 
 from domain_provider import handler as handler_module
+from domain_provider import lifecycle
 from domain_provider.cfn import DomainResource
-from domain_provider.progress import Progress
 from domain_provider.request import Request, parse_request
 from tests.support.logs import parse_json_logs
 from tools.local.cloudformation import LambdaContext, invoke, load_event
@@ -88,7 +87,7 @@ def test_unknown_property_fails_with_the_near_miss_and_no_call(profiles, cfn):
 
 def test_an_unexpected_error_fails_the_request_with_its_type_and_keeps_the_head(profiles, cfn):
     boom = RuntimeError("x" * 1000)
-    with mock.patch.object(handler_module, "plan", side_effect=boom):
+    with mock.patch.object(lifecycle, "plan", side_effect=boom):
         body = invoke(load_event("create.json"), cfn)
 
     assert body["Status"] == "FAILED"
@@ -107,7 +106,7 @@ def test_a_failed_update_keeps_the_old_physical_id(profiles, cfn):
     assert body["PhysicalResourceId"] == "crm-profiles"
 
 
-def test_a_failed_replacement_keeps_the_old_physical_id(aws, cfn):
+def test_a_failed_replacement_keeps_the_old_physical_id(ledger, cfn):
     body = invoke(load_event("update-replace.json"), cfn)
 
     assert body["Status"] == "FAILED"
@@ -175,11 +174,11 @@ def test_a_container_whose_init_failed_answers_failed_to_every_event(cfn):
     resource = DomainResource()
     resource.init_failure(RuntimeError("no region configured"))
 
-    for _ in range(2):
-        request = parse_request(load_event("create.json"))
-        assert isinstance(request, Request)
-        progress = Progress(unchanged_id=request.failed_create_id)
-        resource.respond(request, LambdaContext(timeout=5), progress, lambda _: pytest.fail("ran"))
+    with mock.patch.object(lifecycle, "run", side_effect=AssertionError("the lifecycle ran")):
+        for _ in range(2):
+            request = parse_request(load_event("create.json"))
+            assert isinstance(request, Request)
+            resource.respond(request, LambdaContext(timeout=5))
 
     assert [put.body["Status"] for put in cfn.puts] == ["FAILED", "FAILED"]
     assert cfn.last["Reason"] == "no region configured"

@@ -3,6 +3,7 @@ for the same domains against one DynamoDB (moto's server, on loopback)."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import threading
@@ -13,8 +14,9 @@ from typing import Any
 import pytest
 
 from domain_provider.ledger import Claimed, Ledger, LedgerItem, Owner
+from domain_provider.members import ABSENT
 from domain_provider.models import parse_properties
-from tools.local.ledger import LEDGER_TABLE, create_ledger_table
+from tools.local.ledger import LEDGER_TABLE, create_ledger_table, put_ledger_item
 
 DOMAINS = [f"crm-race-{index:02d}" for index in range(25)]
 STACK = (
@@ -33,7 +35,7 @@ def claim_all(endpoint: str, contender: int) -> list[str]:
     for domain in DOMAINS:
         properties = parse_properties({"DomainName": domain})
         try:
-            ledger.claim(domain, owner, f"request-{contender}", {}, {}, properties)
+            ledger.write(domain, owner, f"request-{contender}", {}, {}, properties)
         except Claimed:
             continue
         won.append(domain)
@@ -107,32 +109,89 @@ def run_the_race() -> tuple[list[str], list[str], dict[str, LedgerItem]]:
     return first, second, items
 
 
-def test_a_claim_keeps_found_and_adds_only_new_tag_keys(ledger: Any):
+def test_a_write_records_each_member_once_and_adds_only_new_ones(ledger: Any):
     store = Ledger(ledger, LEDGER_TABLE)
     owner = Owner(STACK.format(1, 1), "Settings")
     properties = parse_properties({"DomainName": "crm"})
 
-    first, taken = store.claim(
-        "crm", owner, "r1", {"DefaultExpirationDays": 365}, {"a": "1"}, properties
+    claimed, taken = store.write("crm", owner, "r1")
+    first, _ = store.write(
+        "crm", owner, "r1", {"DefaultExpirationDays": 365, "Matching.Enabled": ABSENT}, {"a": "1"}
     )
-    again, taken_again = store.claim(
-        "crm", owner, "r2", {"DefaultExpirationDays": 9}, {"a": "changed", "b": None}, properties
+    again, taken_again = store.write(
+        "crm",
+        owner,
+        "r2",
+        {"DefaultExpirationDays": 9, "Matching.JobSchedule": {"DayOfTheWeek": "SUNDAY"}},
+        {"a": "changed", "b": None},
+        properties,
     )
 
     assert taken
     assert not taken_again
-    assert first.found == again.found == {"DefaultExpirationDays": 365}
+    assert dict(claimed.found) == {}
+    assert dict(first.found) == {"DefaultExpirationDays": 365, "Matching.Enabled": ABSENT}
+    assert dict(again.found) == {
+        "DefaultExpirationDays": 365,
+        "Matching.Enabled": ABSENT,
+        "Matching.JobSchedule": {"DayOfTheWeek": "SUNDAY"},
+    }
     assert again.found_tags == {"a": "1", "b": None}
+    assert again.properties == properties
+
+
+def test_forgetting_removes_only_the_dropped_members_and_only_for_the_owner(ledger: Any):
+    store = Ledger(ledger, LEDGER_TABLE)
+    owner, other = Owner(STACK.format(1, 1), "Settings"), Owner(STACK.format(2, 2), "Other")
+    store.write(
+        "crm",
+        owner,
+        "r1",
+        {"DefaultExpirationDays": 365, "Matching.Enabled": True},
+        {"a": "1", "b": None},
+    )
+
+    assert store.forget("crm", other, ["DefaultExpirationDays"], ["a"]) is False
+    assert store.forget("crm", owner, ["DefaultExpirationDays"], ["a"]) is True
+
+    item = store.get("crm")
+    assert item is not None
+    assert dict(item.found) == {"Matching.Enabled": True}
+    assert item.found_tags == {"b": None}
+
+
+SCHEDULE = {"DayOfTheWeek": "MONDAY", "Time": "1:00"}
+
+
+def test_an_item_of_0_2_0_reads_its_whole_settings_as_found_for_each_member(ledger: Any):
+    put_ledger_item(
+        ledger,
+        {
+            "DomainName": {"S": "crm"},
+            "Owner": {"M": {"StackId": {"S": STACK.format(1, 1)}, "LogicalResourceId": {"S": "S"}}},
+            "Found": {"S": json.dumps({"Matching": {"Enabled": True, "JobSchedule": SCHEDULE}})},
+        },
+    )
+    store = Ledger(ledger, LEDGER_TABLE)
+    owner = Owner(STACK.format(1, 1), "S")
+    store.write("crm", owner, "r", {"Matching.AutoMerging.Enabled": True})
+
+    item = store.get("crm")
+    assert item is not None
+    assert item.found["Matching.Enabled"] is True
+    assert item.found["Matching.JobSchedule"] == SCHEDULE
+    assert item.found["DefaultEncryptionKey"] is ABSENT, "not in the found settings: absent"
+    assert item.found["Matching.AutoMerging.Enabled"] is True, "a member's own record wins"
 
 
 def test_a_claim_held_by_another_names_it_and_its_release_does_nothing(ledger: Any):
     store = Ledger(ledger, LEDGER_TABLE)
     properties = parse_properties({"DomainName": "crm"})
     holder, other = Owner(STACK.format(1, 1), "Holder"), Owner(STACK.format(2, 2), "Other")
-    store.claim("crm", holder, "r1", {}, {}, properties)
+    store.write("crm", holder, "r1", {}, {}, properties)
 
     with pytest.raises(Claimed) as claimed:
-        store.claim("crm", other, "r2", {}, {}, properties)
+        store.write("crm", other, "r2", {}, {}, properties)
 
     assert claimed.value.item.owner_logical_resource_id == "Holder"
     assert store.release("crm", other) is False

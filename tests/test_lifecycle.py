@@ -6,6 +6,7 @@ import pytest
 
 from tests.support.aws import ARN, DOMAIN, state
 from tools.local.cloudformation import ResponseBucket, invoke, load_event, rollback_of
+from tools.local.ledger import LEDGER_TABLE
 
 
 def test_create_reads_the_domain_then_applies_what_differs_and_the_tags_in_one_call(
@@ -250,7 +251,7 @@ def test_failed_create_answers_an_id_its_delete_recognises_as_nothing_configured
     assert profiles.calls == []
 
 
-def test_create_of_a_missing_domain_says_so_and_how_to_fix_it(aws, cfn):
+def test_create_of_a_missing_domain_says_so_and_how_to_fix_it_and_releases_its_claim(ledger, cfn):
     body = invoke(load_event("create.json"), cfn)
 
     assert body["Status"] == "FAILED"
@@ -259,6 +260,9 @@ def test_create_of_a_missing_domain_says_so_and_how_to_fix_it(aws, cfn):
     )
     assert "AWS::CustomerProfiles::Domain" in body["Reason"]
     assert body["PhysicalResourceId"].startswith("create-failed:")
+    assert "Item" not in ledger.get_item(
+        TableName=LEDGER_TABLE, Key={"DomainName": {"S": "crm-profiles"}}
+    ), "the claim taken before the read is released"
 
 
 @pytest.mark.parametrize("code", ["ThrottlingException", "InternalServerException"])

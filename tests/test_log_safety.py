@@ -39,6 +39,7 @@ def every_path(results: str) -> None:
     from moto import mock_aws
 
     from domain_provider import handler as module
+    from domain_provider import lifecycle
     from domain_provider.ledger import LEDGER_TABLE_ENV
     from tools.local.cloudformation import LambdaContext, response_bucket
     from tools.local.customer_profiles import backend
@@ -63,7 +64,7 @@ def every_path(results: str) -> None:
         profiles.fail("UpdateDomain", "ThrottlingException", times=3)
         deliver("create.json")
         deliver("create.json", ResourceProperties={"DomainName": "x", "DefaultExpirationDays": "y"})
-        with mock.patch.object(module, "plan", side_effect=RuntimeError(f"boom {URL}")):
+        with mock.patch.object(lifecycle, "plan", side_effect=RuntimeError(f"boom {URL}")):
             deliver("create.json")
         profiles.slow("UpdateDomain", 2.5)
         deliver("create.json", timeout=2.0)

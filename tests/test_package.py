@@ -8,18 +8,27 @@ handler from that twin under CPython 3.13 with site-packages turned off (python 
 imports comes from the artifact alone, and from its bytecode: an audit hook records every
 `compile` of a file of the artifact, and there must be none. pip fetches the wheels from PyPI
 (cached after the first run).
+
+The wheels are exactly the lock's (provider/requirements-lock.txt, hashes required): the builds
+here run with a pip environment that would add another index and refuse PyPI, which the script
+must ignore; a lock with one hash changed fails the build; two builds give the same zip, and
+its SHA-256 and SBOM sit beside it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import platform
+import re
 import runpy
 import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,23 +67,75 @@ print("\\n".join(compiled))
 
 pytestmark = pytest.mark.network
 
+LOCK = ROOT / "provider" / "requirements-lock.txt"
+# What this machine's pip configuration does, and worse: another index, local wheels, no PyPI.
+# tools/package.py must ignore all of it (--isolated, --index-url).
+HOSTILE_PIP = {
+    "PIP_NO_INDEX": "1",
+    "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
+    "PIP_EXTRA_INDEX_URL": "http://127.0.0.1:9/extra",
+    "PIP_FIND_LINKS": "/nonexistent-wheels",
+    "PIP_CONFIG_FILE": "/nonexistent-pip.conf",
+}
+
+
+def locked() -> dict[str, tuple[str, set[str]]]:
+    """The lock: each package's pinned version and the hashes of its files."""
+    pins: dict[str, tuple[str, set[str]]] = {}
+    for block in re.split(r"\n(?=[a-z0-9])", LOCK.read_text()):
+        match = re.match(r"([a-z0-9._-]+)==(\S+)", block)
+        if match:
+            name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+            pins[name] = (match.group(2), set(re.findall(r"--hash=sha256:([0-9a-f]{64})", block)))
+    return pins
+
+
+def test_lock_holds_no_index_or_link_option() -> None:
+    # The index is the script's to name (--index-url); a lock line must not add another.
+    options = ("--index-url", "--extra-index-url", "-i ", "-f ", "--find-links", "--no-index")
+    lines = LOCK.read_text().splitlines()
+
+    assert [line for line in lines if line.lstrip().startswith(options)] == []
+
+
+def test_lock_pins_every_requirement_with_hashes() -> None:
+    pins = locked()
+    requirements = {
+        re.sub(r"[-_.]+", "-", name).lower(): version
+        for name, version in re.findall(
+            r"^([A-Za-z0-9._-]+)==(\S+)", (ROOT / "provider" / "requirements.txt").read_text(), re.M
+        )
+    }
+
+    assert requirements
+    assert {name: pins[name][0] for name in requirements} == requirements
+    assert {name for name, (_, hashes) in pins.items() if not hashes} == set()
+    # pydantic-core: the compiled wheel of the target (and the host twin's) is in the lock.
+    assert len(pins["pydantic-core"][1]) > 2
+
 
 def python313() -> str:
     """The CPython 3.13 the script compiles with (this one, python3.13 on PATH, or pyenv's)."""
     return str(runpy.run_path(str(SCRIPT))["find_python"](LAMBDA_PYTHON))
 
 
-def build(out: Path, platform_tag: str, python_version: str) -> Path:
-    result = subprocess.run(  # noqa: S603 - fixed argv
+def run_build(out: Path, platform_tag: str, python_version: str, *extra: str) -> Any:
+    return subprocess.run(  # noqa: S603 - fixed argv
         [
             *(sys.executable, str(SCRIPT), "--out", str(out)),
             *("--platform", platform_tag, "--python-version", python_version),
+            *extra,
         ],
         capture_output=True,
         text=True,
         timeout=300,
+        env={**os.environ, **HOSTILE_PIP},
         check=False,
     )
+
+
+def build(out: Path, platform_tag: str, python_version: str) -> Path:
+    result = run_build(out, platform_tag, python_version)
     assert result.returncode == 0, result.stderr[-3000:]
     return out
 
@@ -132,6 +193,66 @@ def host_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert sys.platform == "linux", "the twin artifact uses manylinux wheels: run on Linux"
     host_target = (f"manylinux2014_{platform.machine()}", LAMBDA_PYTHON)
     return build(tmp_path_factory.mktemp("host"), *host_target)
+
+
+def test_build_is_reproducible_and_writes_the_zips_hash_beside_it(
+    lambda_out: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    again = build(tmp_path_factory.mktemp("again"), *LAMBDA_TARGET)
+    archive = lambda_out / f"{FUNCTION_ID}.zip"
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+
+    assert (lambda_out / f"{FUNCTION_ID}.zip.sha256").read_text() == f"{digest}  {archive.name}\n"
+    assert hashlib.sha256((again / archive.name).read_bytes()).hexdigest() == digest
+
+
+def test_sbom_lists_exactly_the_locked_wheels_installed_with_their_hashes(
+    lambda_out: Path,
+) -> None:
+    document = json.loads((lambda_out / f"{FUNCTION_ID}.cdx.json").read_text())
+    pins = locked()
+    archive = lambda_out / f"{FUNCTION_ID}.zip"
+    installed = dict(
+        path.name.removesuffix(".dist-info").replace("_", "-").lower().rsplit("-", 1)
+        for path in (lambda_out / FUNCTION_ID).glob("*.dist-info")
+    )
+
+    assert (document["bomFormat"], document["specVersion"]) == ("CycloneDX", "1.6")
+    assert document["metadata"]["component"]["hashes"] == [
+        {"alg": "SHA-256", "content": hashlib.sha256(archive.read_bytes()).hexdigest()}
+    ]
+    components = {c["name"]: c for c in document["components"]}
+    assert {name: c["version"] for name, c in components.items()} == {
+        name: version for name, (version, _) in pins.items()
+    }
+    assert installed == {name: c["version"] for name, c in components.items()}
+    for name, component in components.items():
+        assert component["purl"] == f"pkg:pypi/{name}@{component['version']}"
+        ((sha256,),) = [[h["content"] for h in component["hashes"] if h["alg"] == "SHA-256"]]
+        assert sha256 in pins[name][1], name
+        (reference,) = component["externalReferences"]
+        assert reference["url"].startswith("https://files.pythonhosted.org/"), reference
+    assert "aarch64" in components["pydantic-core"]["externalReferences"][0]["url"]
+
+
+def test_a_lock_whose_hash_does_not_match_fails_the_build(tmp_path: Path) -> None:
+    text = LOCK.read_text()
+    _, hashes = locked()["six"]
+    tampered = text
+    for digest in hashes:
+        tampered = tampered.replace(digest, "0" * 64)
+    (tmp_path / "lock.txt").write_text(tampered)
+
+    result = run_build(tmp_path / "out", *LAMBDA_TARGET, "--lock", str(tmp_path / "lock.txt"))
+
+    assert result.returncode != 0
+    assert "THESE PACKAGES DO NOT MATCH THE HASHES" in result.stderr, result.stderr[-2000:]
+
+
+def test_built_folder_holds_the_stacksets_template_beside_the_zip(lambda_out: Path) -> None:
+    assert (lambda_out / "stacksets.yaml").read_text() == (
+        ROOT / "stacksets" / "template.yaml"
+    ).read_text()
 
 
 def test_artifact_is_built_for_lambda_arm64_python_313(lambda_out: Path) -> None:

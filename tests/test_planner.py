@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from domain_provider.errors import InvalidProperties
-from domain_provider.planner import Call, LockMet, Plan, found_of, plan, target, without
+from domain_provider.members import ABSENT
+from domain_provider.planner import Call, Plan, plan, target, without
 from tests.support.requests import LOGICAL_ID, REQUEST_ID, request_of
 
 NAME = "crm"
@@ -28,12 +29,11 @@ def planned(
     found: dict[str, Any] | None = None,
     found_tags: dict[str, str | None] | None = None,
     physical_id: str = NAME,
-    may_leave_locked: bool = False,
 ) -> Plan:
     request = request_of(request_type, props(**new), props(**(old or {})), physical_id)
     base = target(request)
     live = live if live is not None else EMPTY
-    return plan(request, base, live, found or {}, found_tags or {}, may_leave_locked)
+    return plan(request, base, live, found or {}, found_tags or {})
 
 
 # Which domain, which ids --------------------------------------------------------------------------
@@ -131,10 +131,11 @@ def test_create_on_a_domain_that_already_matches_plans_no_call():
         (
             {"DefaultEncryptionKey": "k"},
             {"DefaultEncryptionKey": "k"},
-            {},
+            {"DefaultEncryptionKey": ABSENT},
             "Restore",
             {"DefaultEncryptionKey": ""},
         ),
+        ({"DefaultEncryptionKey": "k"}, {"DefaultEncryptionKey": "k"}, {}, "Restore", None),
         (
             {"DefaultEncryptionKey": "k"},
             {"DefaultEncryptionKey": "k"},
@@ -153,7 +154,7 @@ def test_create_on_a_domain_that_already_matches_plans_no_call():
         (
             {"Matching": {"Enabled": "true"}},
             {"Matching": {"Enabled": True}},
-            {},
+            {"Matching.Enabled": ABSENT},
             "Restore",
             {"Matching": {"Enabled": False}},
         ),
@@ -175,6 +176,7 @@ def test_create_on_a_domain_that_already_matches_plans_no_call():
     ],
     ids=[
         "key-found-none-cleared",
+        "key-no-record-left",
         "key-restored",
         "key-reset",
         "key-changed-since-left",
@@ -209,9 +211,13 @@ def test_update_tags_what_differs_and_puts_back_removed_keys_it_still_holds():
     )
 
 
-def test_update_untags_a_removed_key_that_had_no_found_value():
+def test_update_untags_a_removed_key_that_was_absent_when_found():
     result = planned(
-        "Update", {}, live={**EMPTY, "Tags": {"gone": "x"}}, old={"Tags": {"gone": "x"}}
+        "Update",
+        {},
+        live={**EMPTY, "Tags": {"gone": "x"}},
+        old={"Tags": {"gone": "x"}},
+        found_tags={"gone": None},
     )
 
     assert result.calls == (Call("UntagResource", {"resourceArn": ARN, "tagKeys": ["gone"]}),)
@@ -232,7 +238,9 @@ def test_delete_restores_found_values_and_clears_what_found_had_not():
     found = {
         "DefaultExpirationDays": 365,
         "DefaultEncryptionKey": "theirs",
-        "Matching": {"Enabled": True},
+        "DeadLetterQueueUrl": ABSENT,
+        "Matching.Enabled": True,
+        "Matching.JobSchedule": ABSENT,
     }
 
     result = planned(
@@ -284,28 +292,46 @@ def test_delete_with_nothing_left_to_put_back_plans_no_call():
 LOCKED = {**EMPTY, "RuleBasedMatching": {"Enabled": True, "Status": "IN_PROGRESS"}}
 
 
-def test_a_forward_change_to_locked_rule_based_matching_raises_lock_met():
-    with pytest.raises(LockMet) as lock:
-        planned("Update", {"RuleBasedMatching": {"Enabled": "false"}}, live=LOCKED, old={})
-
-    assert lock.value.status == "IN_PROGRESS"
-
-
-def test_a_rollback_or_a_delete_leaves_locked_rule_based_matching_and_says_so():
-    rollback = planned(
+def locked_update_and_delete() -> tuple[Plan, Plan]:
+    """An Update and a Delete that change RuleBasedMatching while the service locks it."""
+    update = planned(
         "Update",
         {"RuleBasedMatching": {"Enabled": "false"}, "DefaultExpirationDays": "10"},
         live=LOCKED,
         old={},
-        may_leave_locked=True,
     )
-    delete = planned("Delete", {"RuleBasedMatching": {"Enabled": "true"}}, live=LOCKED)
+    delete = planned(
+        "Delete",
+        {"RuleBasedMatching": {"Enabled": "true"}},
+        live=LOCKED,
+        found={"RuleBasedMatching.Enabled": ABSENT},
+    )
+    return update, delete
 
-    assert rollback.calls == (
-        Call("UpdateDomain", {"DomainName": NAME, "DefaultExpirationDays": 10}),
-    )
-    assert rollback.left == delete.left == ("RuleBasedMatching",)
-    assert delete.calls == ()
+
+def test_a_change_to_locked_rule_based_matching_is_marked_with_the_live_status():
+    update, delete = locked_update_and_delete()
+
+    assert update.lock == delete.lock == "IN_PROGRESS"
+    assert update.carries("RuleBasedMatching")
+    assert delete.carries("RuleBasedMatching")
+
+
+def test_a_plan_that_does_not_change_rule_based_matching_meets_no_lock():
+    update = planned("Update", {"DefaultExpirationDays": "10"}, live=LOCKED, old={})
+
+    assert update.lock == ""
+
+
+def test_leaving_the_lock_keeps_everything_else_and_says_so():
+    update, delete = locked_update_and_delete()
+
+    left, left_delete = without(update, "RuleBasedMatching"), without(delete, "RuleBasedMatching")
+
+    assert left.calls == (Call("UpdateDomain", {"DomainName": NAME, "DefaultExpirationDays": 10}),)
+    assert left.left == left_delete.left == ("RuleBasedMatching",)
+    assert left.lock == left_delete.lock == ""
+    assert left_delete.calls == ()
 
 
 def test_without_drops_a_refused_member_and_an_update_left_empty():
@@ -317,27 +343,13 @@ def test_without_drops_a_refused_member_and_an_update_left_empty():
             "RuleBasedMatching": {"Enabled": True, "Status": "ACTIVE"},
             "Tags": {"a": "1"},
         },
+        found={"RuleBasedMatching.Enabled": ABSENT},
+        found_tags={"a": None},
     )
 
     assert without(result, "RuleBasedMatching").calls == (
         Call("UntagResource", {"resourceArn": ARN, "tagKeys": ["a"]}),
     )
-
-
-def test_found_is_what_update_domain_takes_without_the_services_own_members():
-    live = {
-        **EMPTY,
-        "RuleBasedMatching": {"Enabled": True, "Status": "ACTIVE"},
-        "DataStore": {"Enabled": True, "Readiness": {"ProgressPercentage": 100}},
-        "Tags": {"a": "1"},
-        "CreatedAt": "2026-01-01",
-    }
-
-    assert found_of(live) == {
-        "DefaultExpirationDays": 365,
-        "RuleBasedMatching": {"Enabled": True},
-        "DataStore": {"Enabled": True},
-    }
 
 
 def test_summary_says_what_will_change():
@@ -351,10 +363,12 @@ def test_summary_says_what_will_change():
             "Tags": {"c": "3"},
         },
         old={"DefaultEncryptionKey": "k", "Matching": {"Enabled": "true"}, "Tags": {"c": "3"}},
+        found={"DefaultEncryptionKey": ABSENT, "Matching.Enabled": ABSENT},
+        found_tags={"c": None},
     )
 
     assert result.summary() == (
-        "domain crm: UpdateDomain(DataStore set, DefaultEncryptionKey cleared, Matching disabled)"
+        "domain crm: UpdateDomain(DefaultEncryptionKey cleared, Matching disabled, DataStore set)"
         " then TagResource(a, b) then UntagResource(c)"
     )
 
@@ -363,7 +377,13 @@ def test_update_that_drops_a_member_inside_a_setting_sends_the_setting_whole():
     old = {"Matching": {"Enabled": "true", "AutoMerging": {"Enabled": "true"}}}
     live = {**EMPTY, "Matching": {"Enabled": True, "AutoMerging": {"Enabled": True}}}
 
-    result = planned("Update", {"Matching": {"Enabled": "true"}}, live=live, old=old)
+    result = planned(
+        "Update",
+        {"Matching": {"Enabled": "true"}},
+        live=live,
+        old=old,
+        found={"Matching.AutoMerging.Enabled": ABSENT},
+    )
 
     assert result.calls == (
         Call("UpdateDomain", {"DomainName": NAME, "Matching": {"Enabled": True}}),

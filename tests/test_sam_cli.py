@@ -1,4 +1,5 @@
-"""The README's deploy and publish commands, run with the pinned SAM CLI on the shipped files.
+"""The README's deploy commands and docs/deploy.md's publish commands, run with the pinned SAM CLI
+on the shipped files.
 
 A copy of the project (template.yaml, samconfig.toml, provider/, tools/, LICENSE, README.md) is
 taken through `sam validate --lint`, `sam build` (CPython 3.13 on PATH, arm64 wheels from PyPI),
@@ -41,10 +42,22 @@ from tests.support.intrinsics import load, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
-SHIPPED = ("template.yaml", "samconfig.toml", "LICENSE", "README.md", "provider", "tools")
+# pyproject.toml (the version the SBOM names) and stacksets/ (copied beside the artifact): what
+# `make package` reads besides the template and the code.
+SHIPPED = (
+    "template.yaml",
+    "samconfig.toml",
+    "LICENSE",
+    "README.md",
+    "pyproject.toml",
+    "provider",
+    "tools",
+    "stacksets",
+)
 STACK = "customer-profiles-domain-provider"
 REGION = "us-east-1"
-# The README's commands (its Deploy section's first block and "Publish ..."'s), run as they are.
+# The README's commands (its Deploy section's first block) and docs/deploy.md's (the same block,
+# and "Publish ..."'s), run as they are.
 DEPLOY = ["sam validate --lint", "sam build", "sam deploy --guided", "sam deploy"]
 WITHOUT_PYTHON_313 = "make package && sam deploy"
 PUBLISH = [
@@ -53,10 +66,11 @@ PUBLISH = [
     "sam publish --template packaged.yaml",
 ]
 README_COMMANDS = {*DEPLOY, *PUBLISH}
-# `sam deploy --guided`'s questions, in order: stack name, region, the six parameters, confirm
-# changes, allow IAM role creation, disable rollback, save, config file, config environment;
-# then, once the change set exists, "Deploy this changeset?".
-GUIDED_ANSWERS = ["", "", "crm,crm-test", "", "", "", "", "", "", "", "", "", "", "", "N"]
+# `sam deploy --guided`'s questions, in order: stack name, region, the template's parameters
+# (AllowedDomainNames first, then ten with defaults), confirm changes, allow IAM role creation,
+# disable rollback, save, config file, config environment; then, once the change set exists,
+# "Deploy this changeset?".
+GUIDED_ANSWERS = ["", "", "crm,crm-test", *[""] * 10, "", "", "", "", "", "", "N"]
 
 pytestmark = [pytest.mark.tools, pytest.mark.network, pytest.mark.slow]
 
@@ -242,9 +256,9 @@ def change_sets(aws: Aws) -> list[dict[str, Any]]:
     ]
 
 
-def readme_blocks(heading: str) -> list[list[str]]:
-    """The sh blocks of one README section, each as its commands (comments dropped)."""
-    section = (ROOT / "README.md").read_text().split(f"\n{heading}\n", 1)[1]
+def readme_blocks(heading: str, page: str = "README.md") -> list[list[str]]:
+    """The sh blocks of one section of a page, each as its commands (comments dropped)."""
+    section = (ROOT / page).read_text().split(f"\n{heading}\n", 1)[1]
     section = re.split(r"\n##+ ", section, maxsplit=1)[0]
     blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
     return [[line.split("  #")[0].strip() for line in block.splitlines()] for block in blocks]
@@ -253,7 +267,10 @@ def readme_blocks(heading: str) -> list[list[str]]:
 def test_readme_lists_exactly_the_commands_run_here():
     assert readme_blocks("## Deploy")[0] == DEPLOY
     assert f"`{WITHOUT_PYTHON_313}`" in (ROOT / "README.md").read_text()
-    assert readme_blocks("### Publish to the Serverless Application Repository") == [PUBLISH]
+    # The full guide says the same, and holds the publish commands (the README links to it).
+    guide = "docs/deploy.md"
+    assert readme_blocks("## Deploy with SAM", guide)[0] == DEPLOY
+    assert readme_blocks("### Publish to the Serverless Application Repository", guide) == [PUBLISH]
 
 
 def test_validate_lints_the_template_clean(project: Path):

@@ -17,7 +17,14 @@ from typing import Any
 import cfnlint  # type: ignore[import-untyped]
 import pytest
 
-from tests.support.intrinsics import ParameterError, Stack, allows, load
+from domain_provider.settings import (
+    EXPORT_BUCKETS_ENV,
+    LEDGER_TABLE_ENV,
+    LOCAL_ENDPOINTS_ENV,
+    SCHEDULE_RULE_ENV,
+    TRUSTED_ACCOUNTS_ENV,
+)
+from tests.support.intrinsics import PSEUDO, ParameterError, Stack, allows, denies, load
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = load(ROOT / "template.yaml")
@@ -31,6 +38,11 @@ DOMAIN_ACTIONS = (
 )
 KEY = f"arn:{PARTITION}:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 OTHER_KEY = f"arn:{PARTITION}:kms:{REGION}:{ACCOUNT}:key/0000abcd-12ab-34cd-56ef-1234567890ab"
+TRUSTED, STRANGER = "111122223333", "444455556666"
+TRUSTED_KEY = f"arn:{PARTITION}:kms:{REGION}:{TRUSTED}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+STRANGER_KEY = f"arn:{PARTITION}:kms:{REGION}:{STRANGER}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+KEY_ACTIONS = ("kms:CreateGrant", "kms:DescribeKey", "kms:ListGrants")
+KEY_POLICY_ACTIONS = ("kms:GetKeyPolicy", "kms:PutKeyPolicy")
 VIA_PROFILE = {"kms:ViaService": f"profile.{REGION}.amazonaws.com"}
 # The types of this template, each on SAR's "List of Supported AWS Resources"
 # (https://docs.aws.amazon.com/serverlessrepo/latest/devguide/list-supported-resources.html).
@@ -42,6 +54,7 @@ SAR_SUPPORTED = {
     "AWS::Lambda::Permission",
     "AWS::Logs::LogGroup",
     "AWS::Serverless::Function",
+    "AWS::SSM::Parameter",
 }
 SAR_METADATA = TEMPLATE["Metadata"]["AWS::ServerlessRepo::Application"]
 
@@ -154,9 +167,10 @@ def test_role_has_every_domain_action_the_registry_schema_lists_for_read_and_upd
     assert missing == [], f"the role lacks {missing}, which AWS's registry schema lists"
 
 
-@pytest.mark.parametrize("action", ["kms:CreateGrant", "kms:DescribeKey", "kms:PutKeyPolicy"])
-def test_key_actions_are_allowed_only_through_customer_profiles(action: str):
-    statements = role_statements(stack())
+@pytest.mark.parametrize("action", KEY_ACTIONS + KEY_POLICY_ACTIONS)
+@pytest.mark.parametrize("keys", ["", KEY])
+def test_key_actions_are_allowed_only_through_customer_profiles(action: str, keys: str):
+    statements = role_statements(stack(AllowedKeyArns=keys))
 
     assert allows(statements, action, KEY, VIA_PROFILE)
     assert not allows(statements, action, KEY)
@@ -164,17 +178,251 @@ def test_key_actions_are_allowed_only_through_customer_profiles(action: str):
     assert not allows(statements, "kms:Decrypt", KEY, VIA_PROFILE)
 
 
-def test_allowed_key_arns_limit_the_key_actions_to_those_keys():
-    statements = role_statements(stack(AllowedKeyArns=KEY))
+@pytest.mark.parametrize("keys", [KEY, f"{KEY},{TRUSTED_KEY}"])
+def test_allowed_key_arns_limit_every_key_action_to_exactly_those_keys(keys: str):
+    statements = role_statements(stack(AllowedKeyArns=keys, TrustedAccountIds=TRUSTED))
 
-    assert allows(statements, "kms:CreateGrant", KEY, VIA_PROFILE)
-    assert not allows(statements, "kms:CreateGrant", OTHER_KEY, VIA_PROFILE)
+    for action in KEY_ACTIONS + KEY_POLICY_ACTIONS:
+        for key in keys.split(","):
+            assert allows(statements, action, key, VIA_PROFILE), (action, key)
+        for key in {OTHER_KEY, TRUSTED_KEY, STRANGER_KEY} - set(keys.split(",")):
+            assert not allows(statements, action, key, VIA_PROFILE), (action, key)
 
 
-@pytest.mark.parametrize("keys", ["alias/crm", "crm-key", f"{KEY},arn:aws:s3:::bucket"])
-def test_allowed_key_arns_refuse_what_is_not_a_key_arn(keys: str):
+@pytest.mark.parametrize(
+    ("trusted", "reached"),
+    [
+        ("", {KEY}),
+        (TRUSTED, {KEY, TRUSTED_KEY}),
+        (f"{TRUSTED},{STRANGER}", {KEY, TRUSTED_KEY, STRANGER_KEY}),
+    ],
+)
+def test_without_allowed_key_arns_the_keys_are_this_accounts_and_the_trusted_accounts(
+    trusted: str, reached: set[str]
+):
+    statements = role_statements(stack(TrustedAccountIds=trusted))
+
+    for action in KEY_ACTIONS:
+        for key in {KEY, TRUSTED_KEY, STRANGER_KEY}:
+            assert allows(statements, action, key, VIA_PROFILE) == (key in reached), (action, key)
+        for key in reached:
+            for elsewhere in (
+                key.replace(f":{REGION}:", ":eu-west-1:"),
+                key.replace(f"arn:{PARTITION}:", "arn:aws-cn:"),
+            ):
+                assert not allows(statements, action, elsewhere, VIA_PROFILE), (action, elsewhere)
+
+
+@pytest.mark.parametrize("trusted", ["", TRUSTED])
+def test_key_policies_are_reached_only_on_this_accounts_keys(trusted: str):
+    # KMS allows neither GetKeyPolicy nor PutKeyPolicy across accounts: no reason to grant them
+    # on another account's key, and never on every key of the region.
+    statements = role_statements(stack(TrustedAccountIds=trusted))
+
+    for action in KEY_POLICY_ACTIONS:
+        assert allows(statements, action, KEY, VIA_PROFILE)
+        assert allows(statements, action, OTHER_KEY, VIA_PROFILE)
+        assert not allows(statements, action, TRUSTED_KEY, VIA_PROFILE)
+        assert not allows(statements, action, STRANGER_KEY, VIA_PROFILE)
+        assert not allows(statements, action, KEY.replace(REGION, "eu-west-1"), VIA_PROFILE)
+
+
+def test_no_key_statement_reaches_every_account():
+    for trusted in ("", TRUSTED):
+        for statement in role_statements(stack(TrustedAccountIds=trusted)):
+            resources = statement.get("Resource", [])
+            for resource in [resources] if isinstance(resources, str) else resources:
+                assert not re.fullmatch(r"arn:[^:]*:kms:[^:]*:\*:.*", resource), statement
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        "alias/crm",
+        "crm-key",
+        f"{KEY},arn:aws:s3:::bucket",
+        f"{KEY},",
+        f",{KEY}",
+        f"{KEY},,{OTHER_KEY}",
+        f"{KEY}, {OTHER_KEY}",
+        ",",
+        " ",
+    ],
+)
+def test_allowed_key_arns_refuse_what_is_not_a_list_of_key_arns(keys: str):
     with pytest.raises(ParameterError):
         stack(AllowedKeyArns=keys)
+
+
+def test_allowed_key_arns_default_is_the_empty_list_and_one_key_makes_one_resource():
+    # The trailing comma of "KEY," used to resolve to a "" Resource, which IAM refuses.
+    (default,) = [
+        s for s in role_statements(stack()) if s.get("Sid") == "KeyPoliciesThroughCustomerProfiles"
+    ]
+    (one,) = [
+        s
+        for s in role_statements(stack(AllowedKeyArns=KEY))
+        if s.get("Sid") == "KeyPoliciesThroughCustomerProfiles"
+    ]
+
+    assert default["Resource"] == f"arn:{PARTITION}:kms:{REGION}:{ACCOUNT}:key/*"
+    assert one["Resource"] == [KEY]
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [
+        ("TrustedAccountIds", "11112222333"),
+        ("TrustedAccountIds", f"{TRUSTED},"),
+        ("TrustedAccountIds", f"{TRUSTED},,{STRANGER}"),
+        ("TrustedAccountIds", f"{TRUSTED} ,{STRANGER}"),
+        ("TrustedAccountIds", "*"),
+        ("AllowedExportBuckets", "exports,"),
+        ("AllowedExportBuckets", ",exports"),
+        ("AllowedExportBuckets", "Exports"),
+        ("AllowedExportBuckets", "s3://exports"),
+        ("AllowedExportBuckets", "exports/prefix"),
+        ("ExistingLedgerTableName", "no spaces"),
+        ("LedgerBreakGlassRoleArn", "arn:aws:iam::123456789012:user/admin"),
+        ("LedgerBreakGlassRoleArn", "admin"),
+        ("ServiceTokenParameterName", "no-leading-slash"),
+    ],
+)
+def test_list_and_name_parameters_refuse_empty_items_and_malformed_values(
+    parameter: str, value: str
+):
+    with pytest.raises(ParameterError):
+        stack(**{parameter: value})
+
+
+@pytest.mark.parametrize(
+    ("trusted", "buckets"),
+    [("", ""), (TRUSTED, "exports"), (f"{TRUSTED},{STRANGER}", "exports,crm-*-exports,a?c")],
+)
+def test_function_gets_the_trusted_accounts_and_export_buckets_comma_joined(
+    trusted: str, buckets: str
+):
+    deployed = stack(TrustedAccountIds=trusted, AllowedExportBuckets=buckets)
+    variables = deployed.resources()["ProviderFunction"]["Properties"]["Environment"]["Variables"]
+
+    assert variables[TRUSTED_ACCOUNTS_ENV] == trusted
+    assert variables[EXPORT_BUCKETS_ENV] == buckets
+
+
+@pytest.mark.parametrize("names", ["crm-*", "*", "crm"])
+def test_role_never_reaches_a_domains_sub_resources(names: str):
+    statements = role_statements(stack(AllowedDomainNames=names))
+
+    for action in DOMAIN_ACTIONS:
+        for sub_resource in ("crm-a/object-types/x", "crm/integrations/y", "crm/x"):
+            assert not allows(statements, action, f"{DOMAINS}/{sub_resource}"), (action, names)
+    if names != "crm":
+        assert allows(statements, "profile:TagResource", f"{DOMAINS}/crm-a")
+
+
+LEDGER_TAG = {"aws:PrincipalTag/customer-profiles-domain-provider:ledger": "writer"}
+PROVIDER_ROLE = (
+    f"arn:{PARTITION}:iam::{ACCOUNT}:role/customer-profiles-domain-provider-ProviderRole-1A"
+)
+BREAK_GLASS = f"arn:{PARTITION}:iam::{ACCOUNT}:role/ledger-break-glass"
+ADMIN = f"arn:{PARTITION}:iam::{ACCOUNT}:role/Admin"
+LEDGER_ARN = f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT}:table/ledger"
+# Every DynamoDB action that writes an item (the service authorization reference's "Write"
+# actions on a table's items; TransactWriteItems is authorized as these, per item).
+ITEM_WRITES = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+)
+
+
+def table_policy(deployed: Stack) -> list[dict[str, Any]]:
+    table = deployed.resources()["LedgerTable"]["Properties"]
+    statements: list[dict[str, Any]] = table["ResourcePolicy"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def test_provider_role_carries_the_tag_the_table_policy_admits():
+    role = stack().resources()["ProviderRole"]["Properties"]
+    ((key, value),) = LEDGER_TAG.items()
+
+    assert {"Key": key.removeprefix("aws:PrincipalTag/"), "Value": value} in role["Tags"]
+
+
+@pytest.mark.parametrize("break_glass", ["", BREAK_GLASS])
+def test_only_the_tagged_role_and_the_break_glass_role_write_ledger_items(break_glass: str):
+    statements = table_policy(stack(LedgerBreakGlassRoleArn=break_glass))
+
+    for action in ITEM_WRITES:
+        provider = {"aws:PrincipalArn": PROVIDER_ROLE, **LEDGER_TAG}
+        assert not denies(statements, action, LEDGER_ARN, provider), action
+        # A re-created provider stack's new role, tagged alike.
+        renewed = {"aws:PrincipalArn": PROVIDER_ROLE.replace("1A", "2B"), **LEDGER_TAG}
+        assert not denies(statements, action, LEDGER_ARN, renewed), action
+        glass = {"aws:PrincipalArn": BREAK_GLASS}
+        assert denies(statements, action, LEDGER_ARN, glass) == (not break_glass), action
+        for intruder in (
+            {"aws:PrincipalArn": ADMIN},
+            {
+                "aws:PrincipalArn": ADMIN,
+                "aws:PrincipalTag/customer-profiles-domain-provider:ledger": "reader",
+            },
+            {"aws:PrincipalArn": f"{BREAK_GLASS}-2"},
+            {},
+        ):
+            assert denies(statements, action, LEDGER_ARN, intruder), (action, intruder)
+
+
+def test_function_carries_the_tag_the_trust_models_policy_names():
+    function = stack().resources()["ProviderFunction"]["Properties"]
+
+    assert function["Tags"] == {"customer-profiles-domain-provider": "provider"}
+    assert (
+        '"aws:ResourceTag/customer-profiles-domain-provider": "provider"'
+        in (ROOT / "docs" / "deploy.md").read_text()
+    )
+
+
+def test_table_policy_leaves_reads_and_the_tables_own_management_to_iam():
+    statements = table_policy(stack(LedgerBreakGlassRoleArn=BREAK_GLASS))
+
+    for action in (
+        "dynamodb:GetItem",
+        "dynamodb:Scan",
+        "dynamodb:Query",
+        "dynamodb:DescribeTable",
+        "dynamodb:PutResourcePolicy",  # CloudFormation updates the policy itself
+        "dynamodb:DeleteTable",
+    ):
+        assert not denies(statements, action, LEDGER_ARN, {"aws:PrincipalArn": ADMIN}), action
+
+
+def test_table_policy_does_not_name_the_role_so_role_and_table_do_not_refer_to_each_other():
+    text = json.dumps(TEMPLATE["Resources"]["LedgerTable"])
+
+    assert "ProviderRole" not in text
+    assert "ProviderFunction" not in text
+
+
+def test_existing_ledger_table_is_used_instead_of_creating_one():
+    deployed = stack(ExistingLedgerTableName="customer-profiles-domain-provider-LedgerTable-1AB")
+    created = deployed.resources()
+    variables = created["ProviderFunction"]["Properties"]["Environment"]["Variables"]
+    (ledger,) = [s for s in role_statements(deployed) if s.get("Sid") == "LedgerItems"]
+
+    assert "LedgerTable" not in created
+    assert variables[LEDGER_TABLE_ENV] == "customer-profiles-domain-provider-LedgerTable-1AB"
+    assert ledger["Resource"] == (
+        f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT}:"
+        "table/customer-profiles-domain-provider-LedgerTable-1AB"
+    )
+    assert deployed.value(TEMPLATE["Outputs"]["LedgerTableName"]["Value"]) == (
+        "customer-profiles-domain-provider-LedgerTable-1AB"
+    )
 
 
 def test_ledger_table_is_on_demand_encrypted_recoverable_and_kept():
@@ -197,7 +445,12 @@ def test_role_reaches_only_the_ledger_items_and_stack_status_beyond_domains_keys
         s
         for s in statements
         if s["Effect"] == "Allow"
-        and s.get("Sid") not in {"AllowedDomains", "KeysThroughCustomerProfiles"}
+        and s.get("Sid")
+        not in {
+            "AllowedDomains",
+            "KeysThroughCustomerProfiles",
+            "KeyPoliciesThroughCustomerProfiles",
+        }
     ]
 
     grants = {
@@ -225,18 +478,62 @@ def test_function_gets_the_ledger_name_and_the_metrics_namespace_the_alarm_watch
     alarm = stack(DriftCheckSchedule="rate(1 day)").resources()["DriftAlarm"]["Properties"]
     variables = function["Properties"]["Environment"]["Variables"]
 
-    assert variables["LEDGER_TABLE_NAME"] == "<LedgerTable>"
+    assert variables[LEDGER_TABLE_ENV] == "<LedgerTable>"
     assert variables["POWERTOOLS_METRICS_NAMESPACE"] == alarm["Namespace"]
     assert alarm["Dimensions"] == [
         {"Name": "service", "Value": variables["POWERTOOLS_SERVICE_NAME"]}
     ]
-    assert TEMPLATE["Outputs"]["LedgerTableName"]["Value"] == {"Ref": "LedgerTable"}
+    assert stack().value(TEMPLATE["Outputs"]["LedgerTableName"]["Value"]) == "<LedgerTable>"
+
+
+def test_log_group_outlives_the_stack_like_the_ledger():
+    for name in ("ProviderLogGroup", "LedgerTable"):
+        resource = TEMPLATE["Resources"][name]
+        assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain", name
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [{}, {"DriftCheckSchedule": "rate(1 day)", "TrustedAccountIds": TRUSTED}],
+)
+def test_template_never_sets_the_local_endpoints_test_setting(parameters: dict[str, str]):
+    variables = stack(**parameters).resources()["ProviderFunction"]["Properties"]["Environment"]
+
+    assert LOCAL_ENDPOINTS_ENV not in variables["Variables"]
+    assert LOCAL_ENDPOINTS_ENV not in (ROOT / "template.yaml").read_text()
+
+
+def test_service_token_is_published_under_the_fixed_ssm_name_by_default():
+    parameter = stack().resources()["ServiceTokenParameter"]["Properties"]
+
+    assert parameter == {
+        "Name": "/customer-profiles-domain-provider/service-token",
+        "Type": "String",
+        "Value": "<ProviderFunction.Arn>",
+        "Description": parameter["Description"],
+    }
+    assert "ServiceTokenParameter" not in stack(ServiceTokenParameterName="").resources()
 
 
 def test_no_drift_schedule_creates_no_rule_permission_or_alarm():
     created = stack().resources()
 
     assert not {"DriftCheckRule", "DriftCheckPermission", "DriftAlarm"} & set(created)
+
+
+def test_drift_rule_is_named_from_the_stack_uuid_and_the_function_is_told_that_name():
+    with_rule = stack(DriftCheckSchedule="rate(1 day)").resources()
+    rule = with_rule["DriftCheckRule"]["Properties"]
+    variables = with_rule["ProviderFunction"]["Properties"]["Environment"]["Variables"]
+    uuid = PSEUDO["AWS::StackId"].rsplit("/", 1)[1]
+
+    assert rule["Name"] == f"customer-profiles-drift-{uuid}"
+    assert variables[SCHEDULE_RULE_ENV] == rule["Name"]
+    # EventBridge: at most 64 of [.-_A-Za-z0-9]; a stack id's UUID is always 36 characters.
+    assert len("customer-profiles-drift-") + 36 <= 64
+    assert re.fullmatch(r"[.\-_A-Za-z0-9]{1,64}", rule["Name"])
+    without = stack().resources()["ProviderFunction"]["Properties"]["Environment"]["Variables"]
+    assert without[SCHEDULE_RULE_ENV] == ""
 
 
 def test_drift_schedule_invokes_the_function_with_eventbridge_default_event():

@@ -5,6 +5,9 @@ Lays the result out as `sam build` does, so a plain `sam deploy` picks it up:
     <out>/template.yaml            the template, CodeUri pointing at the folder below
     <out>/<FunctionId>/            the wheels for the target platform + domain_provider
     <out>/<FunctionId>.zip         the same folder zipped (deterministic), size printed
+    <out>/<FunctionId>.zip.sha256  the zip's SHA-256 (`sha256sum -c` reads it)
+    <out>/<FunctionId>.cdx.json    its dependency list: a CycloneDX SBOM of the wheels installed
+    <out>/stacksets.yaml           the provider template without any transform (StackSets)
 
 `--function-dir DIR` builds only the folder, into DIR: what `sam build` runs (provider/Makefile,
 `Metadata: BuildMethod: makefile` in template.yaml) with DIR = $ARTIFACTS_DIR.
@@ -12,6 +15,11 @@ Lays the result out as `sam build` does, so a plain `sam deploy` picks it up:
 The target defaults to Lambda's: CPython 3.13 on manylinux2014 aarch64 (arm64), binary wheels
 only. `--platform`/`--python-version` build the same tree for another platform (the tests build
 one for this machine, to import it).
+
+The wheels come from `provider/requirements-lock.txt` (`make lock` writes it with uv for the
+target platform: every package pinned, every file's hash) with `--require-hashes --no-deps`, from
+the one index `--index-url` names (PyPI by default), pip's own configuration and PIP_*
+variables ignored (`--isolated`): what is installed is exactly the lock, or nothing.
 
 Beside the package, `models/` holds botocore's models of the services the provider calls, trimmed
 to the operations it calls (domain_provider/operations.py): template.yaml points AWS_DATA_PATH at
@@ -29,12 +37,16 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import os
+import re
 import runpy
 import shutil
 import subprocess
 import sys
+import tempfile
+import tomllib
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -46,18 +58,31 @@ CODE_URI_LINE = "      CodeUri: provider/\n"
 # anything test-like; the dependencies' console scripts (bin/) go too.
 EXCLUDED_NAMES = ("__pycache__", "*.pyc", "tests", "test", "conftest.py")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+LOCK = ROOT / "provider" / "requirements-lock.txt"
+STACKSETS_TEMPLATE = ROOT / "stacksets" / "template.yaml"
+DEFAULT_INDEX = "https://pypi.org/simple"
+CYCLONEDX_SPEC = "1.6"
 # The function's code directory on Lambda: the source paths recorded in the bytecode (shown in
 # tracebacks) are written as Lambda sees them, so the bytecode does not depend on the build dir.
 LAMBDA_TASK_ROOT = "/var/task"
 
 
-def install_requirements(target: Path, platform: str, python_version: str) -> None:
+def install_requirements(
+    target: Path, platform: str, python_version: str, index_url: str, lock: Path, report: Path
+) -> None:
+    """The lock's wheels for `platform` into `target`; pip's installation report into `report`
+    (each wheel's URL and hash: the SBOM's source)."""
     subprocess.run(  # noqa: S603 - fixed argv, no shell
         [
             sys.executable,
             "-m",
             "pip",
             "install",
+            # No pip.conf, no PIP_* variable: no extra index or find-links can add a wheel.
+            "--isolated",
+            *("--index-url", index_url),
+            "--require-hashes",
+            "--no-deps",
             "--quiet",
             "--disable-pip-version-check",
             "--no-compile",
@@ -71,10 +96,60 @@ def install_requirements(target: Path, platform: str, python_version: str) -> No
             "--target",
             str(target),
             "--requirement",
-            str(ROOT / "provider" / "requirements.txt"),
+            str(lock),
+            *("--report", str(report)),
         ],
         check=True,
     )
+
+
+def sbom(report: dict[str, Any], artifact: Path) -> dict[str, Any]:
+    """A CycloneDX document of the artifact (`artifact`, its hash) and of every wheel pip
+    installed into it (name, version, purl, the wheel's URL and SHA-256, its declared license)
+    from pip's installation report. Deterministic: no timestamp, no random serial number."""
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    components = []
+    for item in sorted(report["install"], key=lambda i: str(i["metadata"]["name"]).lower()):
+        metadata, download = item["metadata"], item["download_info"]
+        name = re.sub(r"[-_.]+", "-", metadata["name"]).lower()
+        component: dict[str, Any] = {
+            "type": "library",
+            "bom-ref": f"pkg:pypi/{name}@{metadata['version']}",
+            "name": name,
+            "version": metadata["version"],
+            "purl": f"pkg:pypi/{name}@{metadata['version']}",
+            "hashes": [{"alg": "SHA-256", "content": download["archive_info"]["hashes"]["sha256"]}],
+            "externalReferences": [{"type": "distribution", "url": download["url"]}],
+        }
+        if metadata.get("license_expression"):
+            component["licenses"] = [{"expression": metadata["license_expression"]}]
+        components.append(component)
+    return {
+        "bomFormat": "CycloneDX",
+        "specVersion": CYCLONEDX_SPEC,
+        "version": 1,
+        "metadata": {
+            "component": {
+                "type": "application",
+                "bom-ref": "customer-profiles-domain-provider",
+                "name": "customer-profiles-domain-provider",
+                "version": version,
+                "description": f"Lambda artifact {artifact.name}",
+                "hashes": [{"alg": "SHA-256", "content": sha256_of(artifact)}],
+            },
+        },
+        "components": components,
+        "dependencies": [
+            {
+                "ref": "customer-profiles-domain-provider",
+                "dependsOn": [component["bom-ref"] for component in components],
+            }
+        ],
+    }
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def prune(tree: Path) -> None:
@@ -248,12 +323,20 @@ def write_built_template(out: Path) -> None:
 
 
 def build_function(
-    tree: Path, platform: str, python_version: str, source: Path, python: str | None
+    tree: Path,
+    platform: str,
+    python_version: str,
+    source: Path,
+    python: str | None,
+    index_url: str,
+    lock: Path,
+    report: Path,
 ) -> None:
-    """The function's folder: wheels, domain_provider, and bytecode unless `python` is None."""
+    """The function's folder: wheels, domain_provider, and bytecode unless `python` is None;
+    pip's installation report into `report`."""
     shutil.rmtree(tree, ignore_errors=True)
     tree.mkdir(parents=True)
-    install_requirements(tree, platform, python_version)
+    install_requirements(tree, platform, python_version, index_url, lock, report)
     copy_source(tree, source)
     prune(tree)
     trim_models(tree / "botocore" / "data", source)
@@ -270,6 +353,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--source", type=Path, default=ROOT / "provider" / "domain_provider")
     parser.add_argument("--python", help="CPython of --python-version that compiles the bytecode")
     parser.add_argument("--no-bytecode", action="store_true", help="ship sources only")
+    parser.add_argument(
+        "--index-url",
+        default=DEFAULT_INDEX,
+        help="the one package index the lock's wheels come from (default: PyPI)",
+    )
+    parser.add_argument("--lock", type=Path, default=LOCK, help="the hashed lock to install")
     parser.add_argument(
         "--function-dir",
         type=Path,
@@ -289,20 +378,29 @@ def main(argv: list[str] | None = None) -> None:
     if python is not None:
         check_python(python, args.python_version)  # before the download, not after
     source = args.source.resolve()
+    target = (args.platform, args.python_version, source, python, args.index_url, args.lock)
     if args.function_dir:
-        build_function(
-            args.function_dir.resolve(), args.platform, args.python_version, source, python
-        )
+        with tempfile.TemporaryDirectory() as scratch:
+            build_function(args.function_dir.resolve(), *target, Path(scratch) / "report.json")
         return
     out: Path = args.out.resolve()
     tree = out / FUNCTION_ID
-    build_function(tree, args.platform, args.python_version, source, python)
+    out.mkdir(parents=True, exist_ok=True)
+    report = out / f"{FUNCTION_ID}.pip-report.json"
+    build_function(tree, *target, report)
     write_built_template(out)
-    size = write_zip(tree, out / f"{FUNCTION_ID}.zip")
+    archive = out / f"{FUNCTION_ID}.zip"
+    size = write_zip(tree, archive)
+    (out / f"{archive.name}.sha256").write_text(f"{sha256_of(archive)}  {archive.name}\n")
+    document = sbom(json.loads(report.read_text()), archive)
+    (out / f"{FUNCTION_ID}.cdx.json").write_text(json.dumps(document, indent=2) + "\n")
+    report.unlink()
+    shutil.copyfile(STACKSETS_TEMPLATE, out / "stacksets.yaml")
     unzipped = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file())
     print(
         f"{tree}: {unzipped / 2**20:.1f} MiB unzipped; "
-        f"{out / f'{FUNCTION_ID}.zip'}: {size / 2**20:.1f} MiB "
+        f"{archive}: {size / 2**20:.1f} MiB, sha256 {sha256_of(archive)}; "
+        f"{len(document['components'])} wheels in {out / f'{FUNCTION_ID}.cdx.json'} "
         f"({args.platform}, CPython {args.python_version}, "
         f"{'no bytecode' if python is None else 'bytecode by ' + python})"
     )

@@ -15,10 +15,10 @@ Rules:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 import boto3
 from botocore import xform_name
@@ -33,23 +33,20 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as SdkConnectionError
 
 from domain_provider.errors import (
+    ACCESS_DENIED_CODES,
     AccessDenied,
     DomainNotFound,
-    LedgerUnavailable,
     ProviderError,
     RequestRejected,
     ServiceUnavailable,
 )
-from domain_provider.ledger import LEDGER_TABLE_ENV, Ledger, LedgerItem, Owner
 from domain_provider.logs import logger
-from domain_provider.models import DomainProperties
 from domain_provider.planner import MUTATING, Call, Plan
 from domain_provider.progress import Progress
 
 RETRYABLE = {"ThrottlingException", "InternalServerException", "ServiceUnavailable"}
 NEVER_SENT = (ConnectTimeoutError, EndpointConnectionError)
 NETWORK = (HTTPClientError, SdkConnectionError)
-T = TypeVar("T")
 HOOK_IDS = ("domain-provider-answered", "domain-provider-attempts")  # one per event name
 
 
@@ -166,6 +163,13 @@ def _call(client: Any, call: Call, progress: Progress) -> dict[str, Any]:
     return response
 
 
+def error_code(error: Exception) -> str:
+    """The AWS error code of a botocore error ("" for a network or SDK error)."""
+    if not isinstance(error, ClientError):
+        return ""
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
 def translate(operation: str, error: Exception, name: str, arn: str) -> ProviderError:
     """A botocore error as the named error whose message is the Reason."""
     if isinstance(error, NETWORK):
@@ -176,20 +180,12 @@ def translate(operation: str, error: Exception, name: str, arn: str) -> Provider
         )
     if not isinstance(error, ClientError):
         return ProviderError(f"{operation} on domain {name!r} failed", str(error))
-    code = error.response.get("Error", {}).get("Code", "")
+    code = error_code(error)
     message = error.response.get("Error", {}).get("Message", "") or str(error)
-    if code in ("AccessDeniedException", "AccessDenied"):
-        return AccessDenied(
-            f"Access denied: the provider's role needs profile:{operation} on {arn}; "
-            "grant it and retry",
-            message,
-        )
+    if code in ACCESS_DENIED_CODES:
+        return AccessDenied(f"profile:{operation}", arn, message)
     if code == "ResourceNotFoundException":
-        region = arn.split(":")[3] if arn.count(":") >= 3 else "this region"
-        return DomainNotFound(
-            f"DomainName: domain {name!r} does not exist in {region}; create it "
-            "first (AWS::CustomerProfiles::Domain) and pass its name, or fix DomainName"
-        )
+        return DomainNotFound(name, arn.split(":")[3] if arn.count(":") >= 3 else "this region")
     if code == "BadRequestException":
         return RequestRejected(f"{operation} on domain {name!r} was rejected: {message}")
     metadata = error.response.get("ResponseMetadata", {})
@@ -225,71 +221,3 @@ def stack_rolling_back(stack_id: str, progress: Progress) -> bool:
         logger.warning("Could not read the stack's status", error=type(error).__name__)
         return False
     return bool(stacks) and stacks[0].get("StackStatus") in ROLLING_BACK
-
-
-class LedgerCalls:
-    """The ledger's operations on one domain for one event: watched by its Progress (no write
-    after the answer) and their errors translated into LedgerUnavailable / AccessDenied."""
-
-    def __init__(self, progress: Progress, domain_name: str) -> None:
-        self._progress = progress
-        self.domain_name = domain_name
-
-    def claim(
-        self,
-        owner: Owner,
-        request_id: str,
-        found: dict[str, Any],
-        found_tags: dict[str, str | None],
-        properties: DomainProperties,
-    ) -> tuple[LedgerItem, bool]:
-        return self._run(
-            "UpdateItem",
-            lambda: self._ledger.claim(
-                self.domain_name, owner, request_id, found, found_tags, properties
-            ),
-        )
-
-    def get(self) -> LedgerItem | None:
-        return self._run("GetItem", lambda: self._ledger.get(self.domain_name))
-
-    def release(self, owner: Owner) -> bool:
-        return self._run("DeleteItem", lambda: self._ledger.release(self.domain_name, owner))
-
-    @property
-    def _ledger(self) -> Ledger:
-        table = os.environ.get(LEDGER_TABLE_ENV, "")
-        if not table:
-            raise LedgerUnavailable(
-                f"The provider has no ledger: set {LEDGER_TABLE_ENV} (the provider stack does)"
-            )
-        return Ledger(dynamodb_client(), table)
-
-    def _run(self, operation: str, action: Callable[[], T]) -> T:
-        ledger = self._ledger
-        try:
-            with watched(dynamodb_client(), self._progress):
-                return action()
-        except (ClientError, BotoCoreError) as error:
-            raise translate_ledger(operation, error, ledger.table_name) from error
-
-
-def translate_ledger(operation: str, error: Exception, table: str) -> ProviderError:
-    """A ledger error as a Reason: nothing was changed on the domain because of it."""
-    code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
-    words = str(error)
-    if code in ("AccessDeniedException", "AccessDenied"):
-        return AccessDenied(
-            f"Access denied: the provider's role needs dynamodb:{operation} on the ledger table "
-            f"{table}; grant it and retry",
-            words,
-        )
-    if code == "ResourceNotFoundException":
-        return LedgerUnavailable(
-            f"The ledger table {table} does not exist; redeploy the provider stack and retry", words
-        )
-    return LedgerUnavailable(
-        f"The ledger table {table} could not be reached ({code or type(error).__name__}); "
-        "retry the stack operation",
-        words,
-    )

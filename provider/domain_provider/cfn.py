@@ -8,8 +8,9 @@ Each override replaces one crhelper behaviour:
 - `_log_setup`: crhelper reconfigures the root logger per event; Powertools owns logging.
 - `_set_timeout` / `_timeout`: crhelper answers "Execution timed out" 0.5 s before the deadline;
   here FAILED leaves a 3 s margin and its Reason names the calls and the error being retried.
-- `_wrap_function`: crhelper calls the decorated function with the raw event; here the work gets
-  the event's `Progress`, and a failure's physical id follows what may have changed.
+- `_wrap_function`: crhelper calls the decorated function with the raw event; here it calls
+  `lifecycle.run` with the parsed Request and the event's `Progress`, and a failure's physical
+  id follows what may have changed.
 - `_send`: one answer per event (the timeout's and a late result never both reach
   CloudFormation); the timer is cancelled once answered; the body is built by `response.py`
   (bounded PUT, Reason head kept, no URL or signature, under 4096 bytes).
@@ -21,13 +22,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from crhelper import CfnResource
 from crhelper.resource_helper import FAILED, SUCCESS
 
+from domain_provider import lifecycle
 from domain_provider.errors import ProviderError
 from domain_provider.logs import logger, redactor
 from domain_provider.progress import Progress
@@ -36,17 +36,6 @@ from domain_provider.response import put_response, response_body
 
 TIMEOUT_MARGIN = 3.0
 """Seconds before the Lambda's deadline at which FAILED is sent if the work is not done."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A successful event's answer."""
-
-    physical_id: str
-    data: dict[str, str] = field(default_factory=dict)
-
-
-Work = Callable[[Progress], Outcome]
 
 
 class DomainResource(CfnResource):
@@ -62,11 +51,11 @@ class DomainResource(CfnResource):
         self._deadline = 0.0
         self._request: Request | None = None
         self._progress = Progress()
-        self._work: Work | None = None
 
-    def respond(self, request: Request, context: Any, progress: Progress, work: Work) -> None:
-        """Run `work` for the event and answer CloudFormation exactly once."""
-        self._request, self._progress, self._work = request, progress, work
+    def respond(self, request: Request, context: Any) -> None:
+        """Run the event's lifecycle and answer CloudFormation exactly once."""
+        self._request = request
+        self._progress = Progress(unchanged_id=request.physical_id or request.failed_create_id)
         self._deadline = 0.0
         envelope = {
             "RequestType": request.request_type,
@@ -105,9 +94,9 @@ class DomainResource(CfnResource):
         self._put(FAILED, reason, self._progress.failure_id(), {})
 
     def _wrap_function(self, func: Any) -> None:
-        assert self._work is not None
+        assert self._request is not None
         try:
-            outcome = self._work(self._progress)
+            outcome = lifecycle.run(self._request, self._progress)
         except ProviderError as error:
             logger.warning("FAILED", reason=str(error), error=type(error).__name__)
             self.Reason, self.Status = str(error), FAILED
@@ -148,7 +137,12 @@ class DomainResource(CfnResource):
         put_response(request.response_url, body, deadline)
 
     def _remaining_seconds(self) -> float:
-        return float(self._context.get_remaining_time_in_millis()) / 1000.0
+        return remaining_seconds(self._context)
+
+
+def remaining_seconds(context: Any) -> float:
+    """Seconds the Lambda has left."""
+    return float(context.get_remaining_time_in_millis()) / 1000.0
 
 
 def answer_malformed(malformed: Malformed, context: Any) -> None:
@@ -160,8 +154,7 @@ def answer_malformed(malformed: Malformed, context: Any) -> None:
     body = response_body(FAILED, malformed.reason, malformed.physical_id, ids, {})
     logger.warning("Malformed event", reason=body["Reason"])
     _log_answer(body)
-    remaining = float(context.get_remaining_time_in_millis()) / 1000.0
-    put_response(malformed.response_url, body, time.monotonic() + remaining - 0.5)
+    put_response(malformed.response_url, body, time.monotonic() + remaining_seconds(context) - 0.5)
 
 
 def _log_answer(body: dict[str, Any]) -> None:

@@ -17,20 +17,21 @@ Rules ("compare only what the properties say"):
   - `Consolidation.MatchingAttributesList`: profiles merge when they "meet at least one of the
     requirements": a disjunction of criteria, order-free; each inner list is a conjunction of
     attributes, order-free too.
-- A difference names the most specific path that differs (a leaf, `Matching.AutoMerging.Enabled`),
-  except that a list that differs is reported whole; tags as `Tags.<key>`, with live `None` when
-  the key is missing on the domain.
+- A difference names the member that differs (members.py: a leaf, a whole list, or an object the
+  API requires whole, such as `Matching.JobSchedule`); tags as `Tags.<key>`; live `None` when
+  the domain has none. The planner and the drift check compare with the same rule.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from domain_provider.models import SETTINGS, DomainProperties, setting
+from domain_provider.members import ABSENT, live_value, members
+from domain_provider.models import DomainProperties
 
 CLEARABLE = ("DefaultEncryptionKey", "DeadLetterQueueUrl")
 ORDERED_LISTS = frozenset({"RuleBasedMatching.MatchingRules"})
@@ -47,13 +48,13 @@ class Difference:
 
 
 def differences(properties: DomainProperties, live: Mapping[str, Any]) -> tuple[Difference, ...]:
-    """Every difference between the properties and the live domain: settings in UpdateDomain's
-    order, then tags in the properties' order."""
+    """Every member (members.py) whose live value is not what the properties say: settings in
+    UpdateDomain's order, then tags in the properties' order."""
     found: list[Difference] = []
-    for name in SETTINGS:
-        wanted = setting(properties, name)
-        if wanted is not None:
-            found += _compare(name, wanted, live.get(name))
+    for path, wanted in members(properties).items():
+        now = live_value(live, path)
+        if member_differs(path, wanted, now):
+            found.append(Difference(path, wanted, None if now is ABSENT else now))
     live_tags = live.get("Tags") or {}
     for key, value in properties.Tags.items():
         if live_tags.get(key) != value:
@@ -61,25 +62,13 @@ def differences(properties: DomainProperties, live: Mapping[str, Any]) -> tuple[
     return tuple(found)
 
 
-def setting_differs(name: str, wanted: Any, live: Any) -> bool:
-    """Whether one top-level setting (`wanted` as UpdateDomain takes it) differs from the live
-    domain's value for it (`live`, None when the domain has none)."""
-    return any(True for _ in _compare(name, wanted, live))
-
-
-def _compare(path: str, wanted: Any, live: Any) -> Iterator[Difference]:
-    if isinstance(wanted, Mapping):
-        if live is not None and not isinstance(live, Mapping):
-            yield Difference(path, wanted, live)
-            return
-        members = live or {}
-        for key, value in wanted.items():
-            yield from _compare(f"{path}.{key}", value, members.get(key))
-    elif isinstance(wanted, list):
-        if not _same(path, wanted, live):
-            yield Difference(path, wanted, live)
-    elif not _same(path, wanted, live):
-        yield Difference(path, wanted, live)
+def member_differs(path: str, wanted: Any, live: Any) -> bool:
+    """Whether a member's live value (`live`, ABSENT when the domain has none) differs from
+    `wanted` (a value, or ABSENT: the domain should have none)."""
+    now = None if live is ABSENT else live
+    if wanted is ABSENT:
+        return now is not None and not _means_none(path, now)
+    return not _same(path, wanted, now)
 
 
 def _same(path: str, wanted: Any, live: Any) -> bool:

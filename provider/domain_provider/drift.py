@@ -10,41 +10,25 @@ resource drift:
 - NOT_CHECKED: it could not be compared (no properties in its item, not in the ledger, GetDomain
   refused), with the reason.
 
-`python -m domain_provider.drift [DOMAIN ...] [--table T] [--json]` prints a table (or JSON) and
-exits 1 when anything drifted, else 2 when anything (or the ledger itself) could not be checked,
-else 0. The table comes from `--table` or LEDGER_TABLE_NAME, credentials and region the usual
-boto3 way.
-
-On a schedule (an EventBridge "Scheduled Event" to the provider's function), `scheduled_check`
-runs the same check, logs one JSON line per drifted property, and publishes `DriftedDomains`,
-`DriftedProperties` and `UncheckedDomains` (Count) as CloudWatch EMF on stdout (no API call).
-A ledger that cannot be read fails the invocation (the function's Errors metric).
+The check is used two ways: the command a person runs (drift_command.py:
+`python -m domain_provider.drift`) and the scheduled check (drift_schedule.py). Ledger errors
+propagate as the ledger's named errors (ProviderError).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from aws_lambda_powertools import Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from botocore.exceptions import BotoCoreError, ClientError
-
-from domain_provider.aws import customer_profiles_client, dynamodb_client, read_domain
+from domain_provider.aws import read_domain
 from domain_provider.compare import Difference, differences
 from domain_provider.errors import ProviderError
-from domain_provider.ledger import LEDGER_TABLE_ENV, Ledger, LedgerItem
-from domain_provider.logs import logger
+from domain_provider.ledger import Ledger, LedgerItem
 from domain_provider.request import domain_arn
 
 Status = Literal["IN_SYNC", "MODIFIED", "DELETED", "NOT_CHECKED"]
-NAMESPACE_ENV = "POWERTOOLS_METRICS_NAMESPACE"
-DEFAULT_NAMESPACE = "CustomerProfilesDomainProvider"
 EXIT_DRIFTED, EXIT_UNCHECKED = 1, 2
 
 
@@ -135,135 +119,11 @@ def counts(checks: Sequence[DomainCheck]) -> dict[str, int]:
     }
 
 
-# The scheduled check ----------------------------------------------------------------------------
-
-
-def scheduled_check(event: Mapping[str, Any]) -> dict[str, int]:
-    """Check every domain in the ledger; log each drifted property; publish the metrics."""
-    logger.set_correlation_id(event.get("id"))
-    table = os.environ.get(LEDGER_TABLE_ENV, "")
-    if not table:
-        raise RuntimeError(f"{LEDGER_TABLE_ENV} is not set: no ledger to check")
-    try:
-        checks = check(Ledger(dynamodb_client(), table), customer_profiles_client())
-    except (ClientError, BotoCoreError) as error:
-        logger.error("Drift check failed", reason=ledger_reason(error, table))
-        raise
-    for each in checks:
-        owner = {
-            "domain": each.domain_name,
-            "stack_id": each.stack_id,
-            "logical_resource_id": each.logical_resource_id,
-        }
-        for d in each.differences:
-            logger.warning(
-                "Drift", extra={**owner, "path": d.path, "expected": d.expected, "live": d.live}
-            )
-        if each.status == "DELETED":
-            logger.warning("Drift: the managed domain no longer exists", extra=owner)
-        elif each.status == "NOT_CHECKED":
-            logger.error("Drift not checked", extra={**owner, "reason": each.reason})
-    summary = counts(checks)
-    logger.info("Drift check done", extra={"domains": len(checks), **summary})
-    metrics = Metrics(namespace=os.environ.get(NAMESPACE_ENV, DEFAULT_NAMESPACE))
-    for name, value in summary.items():
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-    metrics.flush_metrics()
-    return summary
-
-
-def ledger_reason(error: Exception, table: str) -> str:
-    """Why the ledger could not be read, as an action."""
-    if not isinstance(error, ClientError):
-        return f"cannot reach the ledger table {table!r}: {error}"
-    code = error.response.get("Error", {}).get("Code", "")
-    if code == "ResourceNotFoundException":
-        return f"the ledger table {table!r} does not exist; pass --table or set {LEDGER_TABLE_ENV}"
-    if code in ("AccessDeniedException", "AccessDenied"):
-        return f"access denied: allow dynamodb:{error.operation_name} on the ledger table {table!r}"
-    return f"reading the ledger table {table!r} failed: {error}"
-
-
-# The command ------------------------------------------------------------------------------------
-
-COLUMNS = ("DOMAIN", "STACK", "LOGICAL ID", "PATH", "EXPECTED", "LIVE")
-
-
-def render_table(checks: Sequence[DomainCheck], table: str) -> str:
-    """One row per drifted property (or deleted domain); then the domains not checked (with the
-    reason) and those in sync; then a summary line."""
-    rows = [COLUMNS]
-    for each in checks:
-        owner = (each.domain_name, _stack_name(each.stack_id), each.logical_resource_id)
-        rows += [(*owner, d.path, _shown(d.expected), _shown(d.live)) for d in each.differences]
-        if each.status == "DELETED":
-            rows.append((*owner, "(the domain)", "exists", "no such domain"))
-    widths = [max(len(row[column]) for row in rows) for column in range(len(COLUMNS))]
-    lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-    if len(rows) == 1:
-        lines = []
-    lines += [f"Not checked: {c.domain_name}: {c.reason}" for c in _having(checks, "NOT_CHECKED")]
-    in_sync = [c.domain_name for c in _having(checks, "IN_SYNC")]
-    lines += [f"In sync: {', '.join(in_sync)}"] if in_sync else []
-    total = counts(checks)
-    lines.append(
-        f"{len(checks)} domain(s) in ledger table {table!r}: {total['DriftedDomains']} drifted "
-        f"({total['DriftedProperties']} properties), {len(in_sync)} in sync, "
-        f"{total['UncheckedDomains']} not checked"
-    )
-    return "\n".join(lines)
-
-
-def _having(checks: Sequence[DomainCheck], status: Status) -> list[DomainCheck]:
-    return [each for each in checks if each.status == status]
-
-
-def _shown(value: Any) -> str:
-    return "(none)" if value is None else json.dumps(value, separators=(",", ":"))
-
-
-def _stack_name(stack_id: str) -> str:
-    """`crm-profiles` from `arn:aws:cloudformation:…:stack/crm-profiles/<uuid>`."""
-    _, _, rest = stack_id.partition(":stack/")
-    return rest.split("/", 1)[0] if rest else stack_id
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m domain_provider.drift",
-        description="Report managed Customer Profiles domains that no longer match their stack.",
-        epilog="Exit status: 0 in sync, 1 drifted, 2 could not check.",
-    )
-    parser.add_argument("domains", nargs="*", metavar="DOMAIN", help="default: every ledger item")
-    parser.add_argument(
-        "--table", default=os.environ.get(LEDGER_TABLE_ENV), help=f"default: ${LEDGER_TABLE_ENV}"
-    )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    args = parser.parse_args(argv)
-    table: str = args.table or ""
-    if not table:
-        return _not_checked(f"no ledger table: pass --table or set {LEDGER_TABLE_ENV}", args.json)
-    try:
-        checks = check(Ledger(dynamodb_client(), table), customer_profiles_client(), args.domains)
-    except (ClientError, BotoCoreError) as error:
-        return _not_checked(ledger_reason(error, table), args.json, table)
-    if args.json:
-        report = {"table": table, **counts(checks), "domains": [c.as_json() for c in checks]}
-        print(json.dumps(report, indent=2, default=str))
-    else:
-        print(render_table(checks, table))
-    return exit_code(checks)
+    """The command (drift_command.py), for `python -m domain_provider.drift`."""
+    from domain_provider.drift_command import main as command
 
-
-def _not_checked(reason: str, as_json: bool, table: str = "") -> int:
-    if as_json:
-        print(json.dumps({"table": table, "error": reason, "domains": []}, indent=2))
-    else:
-        print(f"Drift not checked: {reason}", file=sys.stderr)
-    return EXIT_UNCHECKED
+    return command(argv)
 
 
 if __name__ == "__main__":

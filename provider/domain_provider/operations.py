@@ -9,8 +9,13 @@ tests/test_models.py runs the whole lifecycle and the drift check on the trimmed
 that every client of CLIENTS sends its requests where botocore's full data sends them.
 """
 
+from typing import Literal, get_args
+
+Operation = Literal["GetDomain", "UpdateDomain", "TagResource", "UntagResource"]
+"""The Customer Profiles operations of a plan's calls."""
+
 OPERATIONS: dict[str, tuple[str, ...]] = {
-    "customer-profiles": ("GetDomain", "UpdateDomain", "TagResource", "UntagResource"),
+    "customer-profiles": get_args(Operation),
     "dynamodb": ("GetItem", "UpdateItem", "DeleteItem", "Scan"),
 }
 CLIENTS = ("customer-profiles", "dynamodb", "cloudformation")

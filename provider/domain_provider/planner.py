@@ -5,49 +5,69 @@ Two steps, both pure and table-tested with plain values:
   A changed DomainName is a replacement (configured as Create, answered with the new name); the
   rollback of a failed replacement (the old properties name another domain) undoes nothing; a
   Delete acts on no domain for a made-up physical id or properties that do not validate.
-- `plan(...)`: against the live domain (GetDomain), send only what differs from it, comparing only
-  what the properties say (`compare.setting_differs`):
-  - Create / replacement: every given setting and tag that differs, in one UpdateDomain.
-  - Update: what differs; a setting or tag key the new properties no longer name is undone —
-    only where the live domain still holds the value this resource set.
-  - Delete: undo every setting and tag key the properties name, where the live value is still
+- `plan(...)`: member by member (members.py) against the live domain (GetDomain), send only what
+  differs from it, comparing only what the properties say (`compare.member_differs`):
+  - Create / replacement: every member and tag that differs, in one UpdateDomain.
+  - Update: what differs; a member or tag key the new properties no longer name is undone as
+    the new `OnDelete` says — only where the live domain still holds the value this resource
+    set.
+  - Delete: undo every member and tag key the properties name, where the live value is still
     this resource's.
-  - Undo: `Restore` (default) puts back the value the ledger recorded as Found (where Found had
-    none, a key or queue is cleared, a toggle disabled, a tag removed); `Reset` clears and
-    disables; `Retain` changes nothing. DefaultExpirationDays cannot be cleared: Reset leaves it.
-  - RuleBasedMatching is locked while its live Status is IN_PROGRESS: a forward change raises
-    `LockMet` (the handler then asks whether the stack is rolling back); a Delete or a rollback
-    leaves it as it is and says so in `Plan.left`.
+  - Undo: `Restore` (default) puts back the value the ledger recorded as Found for that member
+    (Found "absent": removed — a key or queue cleared, an `Enabled` off, a tag removed; no
+    record: left, with a warning); `Reset` sends the API's empty value whatever the domain held
+    before; `Retain` changes nothing. DefaultExpirationDays cannot be cleared: left, warned.
+  - UpdateDomain takes a setting whole: every setting sent is the live one (as the service
+    returned it: members newer than the model pass through) with only this resource's members
+    changed (`members.merged`); one that would lack a required member is left, warned.
+- The rule-based matching lock, as data: the service refuses changes to RuleBasedMatching
+  while its live Status is IN_PROGRESS (and for a day after ACTIVE, which only its refusal
+  tells). `plan` marks a change that meets it (`Plan.lock`); one predicate, `yields_to_lock`,
+  decides from the event's direction (`direction`: forward, rollback or delete) whether the
+  event leaves the member as it is (`without`, named in `Plan.left`) or fails. Only an Update
+  or a replacement needs the stack's status for that, and asks for it at most once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from domain_provider.compare import setting_differs
+from domain_provider.compare import CLEARABLE, member_differs
 from domain_provider.errors import InvalidProperties
-from domain_provider.models import SETTINGS, DomainProperties, setting
+from domain_provider.members import ABSENT, SCALARS, live_value, members, merged, setting_of
+from domain_provider.models import SETTINGS, DomainProperties
+from domain_provider.operations import Operation
 from domain_provider.request import Request
 
-TOGGLES = ("Matching", "RuleBasedMatching", "DataStore")
-CLEARABLE = ("DefaultEncryptionKey", "DeadLetterQueueUrl")
+LOCKED = "RuleBasedMatching"
+"""The setting the service locks while it processes rule-based matching."""
 LOCKED_STATUS = "IN_PROGRESS"
-SERVICE_ONLY = {"RuleBasedMatching": "Status", "DataStore": "Readiness"}
-"""Members GetDomain returns that UpdateDomain does not take."""
+LOCKABLE = ("IN_PROGRESS", "ACTIVE")
+"""Statuses under which the service may refuse a RuleBasedMatching change (ACTIVE: for a day)."""
 
-Operation = Literal["GetDomain", "UpdateDomain", "TagResource", "UntagResource"]
 MUTATING: frozenset[str] = frozenset({"UpdateDomain", "TagResource", "UntagResource"})
 Kind = Literal["create", "replacement", "update", "full-update", "delete", "nothing"]
+Direction = Literal["forward", "rollback", "delete"]
 
 
-class LockMet(Exception):
-    """A forward change to RuleBasedMatching while the service processes it (its status)."""
+def direction(kind: Kind, rolling_back: Callable[[], bool]) -> Direction:
+    """Which way the event goes: a Delete is a delete, a Create forward; an Update or a
+    replacement (which a rollback can be too) is a rollback while the stack rolls back, asked
+    of `rolling_back` only here."""
+    if kind == "delete":
+        return "delete"
+    if kind == "create":
+        return "forward"
+    return "rollback" if rolling_back() else "forward"
 
-    def __init__(self, status: str) -> None:
-        super().__init__(status)
-        self.status = status
+
+def yields_to_lock(way: Direction) -> bool:
+    """The one rule of the lock: a Delete or a rollback leaves a locked RuleBasedMatching as it
+    is (a failed rollback or Delete has no way out); a forward change fails, saying when to
+    retry."""
+    return way != "forward"
 
 
 @dataclass(frozen=True)
@@ -82,12 +102,21 @@ class Plan:
     """The domain the event acts on; None when it touches no domain."""
     arn: str = ""
     calls: tuple[Call, ...] = ()
+    lock: str = ""
+    """The live status of RuleBasedMatching when the plan changes it while the service locks it
+    (IN_PROGRESS), else ""."""
     left: tuple[str, ...] = ()
     """Settings left as they are because the service locks them (logged as a warning)."""
+    warnings: tuple[str, ...] = ()
+    """Members left as they are, and why (logged as a warning)."""
     note: str = ""
     """Why there is nothing to do, or what kind of change this is, for the log."""
     hint: str = ""
     """Appended to the action of an AWS error's Reason (Delete: how to go on)."""
+
+    def carries(self, member: str) -> bool:
+        """Whether an UpdateDomain of the plan sends `member`."""
+        return any(c.operation == "UpdateDomain" and member in c.request for c in self.calls)
 
     @property
     def operations(self) -> tuple[str, ...]:
@@ -148,73 +177,53 @@ def _delete_target(request: Request) -> Plan:
     )
 
 
-def found_of(live: Mapping[str, Any]) -> dict[str, Any]:
-    """The settings of a GetDomain answer as UpdateDomain takes them: the ledger's Found."""
-    found: dict[str, Any] = {}
-    for name in SETTINGS:
-        if live.get(name) is None:
-            continue
-        value = live[name]
-        if name in SERVICE_ONLY:
-            value = {k: v for k, v in value.items() if k != SERVICE_ONLY[name]}
-        found[name] = value
-    return found
-
-
 def plan(
     request: Request,
     base: Plan,
     live: Mapping[str, Any],
     found: Mapping[str, Any],
     found_tags: Mapping[str, str | None],
-    may_leave_locked: bool = False,
 ) -> Plan:
-    """The calls for `base` against the `live` domain, with the ledger's Found values. A Delete
-    (or `may_leave_locked`: an Update while the stack rolls back) leaves a locked
-    RuleBasedMatching as it is; a forward change to it raises LockMet."""
+    """The calls for `base` against the `live` domain, with the ledger's Found values (member
+    path → value or ABSENT; a path not in `found` has no record); `lock` set when they change
+    RuleBasedMatching while the service locks it."""
     assert base.domain_name is not None
     new = request.properties
     assert new is not None
     tags: Mapping[str, str] = live.get("Tags") or {}
-    changes: dict[str, Any] = {}
+    edits: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
     tag: dict[str, str] = {}
     untag: list[str] = []
     if base.kind == "delete":
-        mode = new.OnDelete
-        for name in SETTINGS:
-            changes.update(_put_back(name, setting(new, name), live, found, mode))
+        for path, value in members(new).items():
+            _undo(path, value, live, found, new.OnDelete, edits, notes)
         for key, value in new.Tags.items():
-            _put_back_tag(key, value, tags, found_tags, mode, tag, untag)
+            _undo_tag(key, value, tags, found_tags, new.OnDelete, tag, untag, notes)
     else:
-        old = request.old if base.kind == "update" else None
-        for name in SETTINGS:
-            value = setting(new, name)
-            if value is None:
-                continue
-            before = setting(old, name) if old is not None else None
-            # The properties name only some members: a member the new ones dropped is not seen
-            # by comparing what they say. Where the live domain still holds the old value, the
-            # new one replaces it whole.
-            replaced = before is not None and before != value
-            if setting_differs(name, value, live.get(name)) or (
-                replaced and not setting_differs(name, before, live.get(name))
-            ):
-                changes[name] = value
+        wanted = members(new)
+        for path, value in wanted.items():
+            if member_differs(path, value, live_value(live, path)):
+                edits.setdefault(setting_of(path), {})[path] = value
         tag = {key: value for key, value in new.Tags.items() if tags.get(key) != value}
-        if old is not None:
-            for name in SETTINGS:
-                if setting(new, name) is None:
-                    changes.update(_put_back(name, setting(old, name), live, found, new.OnDelete))
-            for key, value in old.Tags.items():
-                if key not in new.Tags:
-                    _put_back_tag(key, value, tags, found_tags, new.OnDelete, tag, untag)
-    left: tuple[str, ...] = ()
-    status = (live.get("RuleBasedMatching") or {}).get("Status")
-    if "RuleBasedMatching" in changes and status == LOCKED_STATUS:
-        if base.kind != "delete" and not may_leave_locked:
-            raise LockMet(status)
-        del changes["RuleBasedMatching"]
-        left = ("RuleBasedMatching",)
+        old = request.old if base.kind == "update" else None
+        for path, value in dropped(old, new).items():
+            _undo(path, value, live, found, new.OnDelete, edits, notes)
+        for key, value in dropped_tags(old, new).items():
+            _undo_tag(key, value, tags, found_tags, new.OnDelete, tag, untag, notes)
+    changes: dict[str, Any] = {}
+    for name in SETTINGS:
+        if name in edits:
+            value = merged(name, live_value(live, name), edits[name])
+            if value is None:
+                notes.append(
+                    f"{name}: left as it is (the change would leave it without a member "
+                    "the API requires)"
+                )
+            else:
+                changes[name] = value
+    status = live_status(live)
+    lock = status if LOCKED in changes and status == LOCKED_STATUS else ""
     calls: list[Call] = []
     in_one = base.kind in ("create", "replacement")
     if in_one and tag:
@@ -225,7 +234,82 @@ def plan(
         calls.append(Call("TagResource", {"resourceArn": base.arn, "tags": tag}))
     if untag:
         calls.append(Call("UntagResource", {"resourceArn": base.arn, "tagKeys": untag}))
-    return replace(base, calls=tuple(calls), left=left)
+    return replace(base, calls=tuple(calls), lock=lock, warnings=tuple(notes))
+
+
+def dropped(old: DomainProperties | None, new: DomainProperties) -> dict[str, Any]:
+    """The members the old properties named and the new ones no longer do, with the old values
+    (what this resource set)."""
+    kept = members(new)
+    return {path: value for path, value in members(old).items() if path not in kept}
+
+
+def dropped_tags(old: DomainProperties | None, new: DomainProperties) -> dict[str, str]:
+    """The tag keys the old properties set and the new ones no longer do."""
+    if old is None:
+        return {}
+    return {key: value for key, value in old.Tags.items() if key not in new.Tags}
+
+
+def _undo(
+    path: str,
+    value: Any,
+    live: Mapping[str, Any],
+    found: Mapping[str, Any],
+    mode: str,
+    edits: dict[str, dict[str, Any]],
+    notes: list[str],
+) -> None:
+    """Undo one member this resource set to `value`: nothing under Retain, or when the live
+    domain no longer holds it (someone changed it since); Restore: back to Found; Reset: the
+    API's empty value (cleared, disabled, removed)."""
+    now = live_value(live, path)
+    if mode == "Retain" or member_differs(path, value, now):
+        return
+    if mode == "Restore":
+        if path not in found:
+            notes.append(f"{path}: no found value is recorded; left as it is")
+            return
+        back = found[path]
+    else:
+        back = ABSENT
+    if back is ABSENT and path in CLEARABLE:
+        back = ""
+    elif back is ABSENT and path in SCALARS:
+        notes.append(f"{path}: the API cannot clear it; left as it is")
+        return
+    if not member_differs(path, back, now):
+        return
+    edits.setdefault(setting_of(path), {})[path] = back
+
+
+def _undo_tag(
+    key: str,
+    value: str,
+    live: Mapping[str, str],
+    found_tags: Mapping[str, str | None],
+    mode: str,
+    tag: dict[str, str],
+    untag: list[str],
+    notes: list[str],
+) -> None:
+    """Undo one tag key this resource set to `value`, where the live value is still that."""
+    if mode == "Retain" or live.get(key) != value:
+        return
+    if mode == "Restore" and key not in found_tags:
+        notes.append(f"Tags.{key}: no found value is recorded; left as it is")
+        return
+    back = found_tags.get(key) if mode == "Restore" else None
+    if back is not None:
+        if back != value:
+            tag[key] = back
+    else:
+        untag.append(key)
+
+
+def live_status(live: Mapping[str, Any]) -> str:
+    """RuleBasedMatching's status on the live domain ("" when it has none)."""
+    return str((live.get(LOCKED) or {}).get("Status", ""))
 
 
 def without(plan_: Plan, member: str) -> Plan:
@@ -238,45 +322,7 @@ def without(plan_: Plan, member: str) -> Plan:
                 continue
             call = Call("UpdateDomain", request)
         calls.append(call)
-    return replace(plan_, calls=tuple(calls), left=(*plan_.left, member))
-
-
-def _put_back(
-    name: str, value: Any, live: Mapping[str, Any], found: Mapping[str, Any], mode: str
-) -> dict[str, Any]:
-    """What undoes one setting this resource set to `value`: nothing when it set none, when the
-    live domain no longer holds it (someone changed it since), or under Retain."""
-    if value is None or mode == "Retain" or setting_differs(name, value, live.get(name)):
-        return {}
-    if mode == "Restore" and name in found:
-        # Found is a whole GetDomain value: the live one must equal it, not merely contain it.
-        back = found[name]
-        return {name: back} if back != found_of(live).get(name) else {}
-    if name in CLEARABLE and value != "":
-        return {name: ""}
-    if name in TOGGLES and value.get("Enabled") is True:
-        return {name: {"Enabled": False}}
-    return {}
-
-
-def _put_back_tag(
-    key: str,
-    value: str,
-    live: Mapping[str, str],
-    found_tags: Mapping[str, str | None],
-    mode: str,
-    tag: dict[str, str],
-    untag: list[str],
-) -> None:
-    """Undo one tag key this resource set to `value`, where the live value is still that."""
-    if mode == "Retain" or live.get(key) != value:
-        return
-    back = found_tags.get(key) if mode == "Restore" else None
-    if back is not None:
-        if back != value:
-            tag[key] = back
-    else:
-        untag.append(key)
+    return replace(plan_, calls=tuple(calls), left=(*plan_.left, member), lock="")
 
 
 def _describe(member: str, value: Any) -> str:
@@ -287,9 +333,3 @@ def _describe(member: str, value: Any) -> str:
     if member == "Tags":
         return f"Tags added ({', '.join(sorted(value))})"
     return f"{member} set"
-
-
-def given(properties: DomainProperties) -> dict[str, Any]:
-    """The settings the properties name, as UpdateDomain takes them."""
-    values = {name: setting(properties, name) for name in SETTINGS}
-    return {name: value for name, value in values.items() if value is not None}

@@ -64,12 +64,17 @@ class Request:
 
     @property
     def failed_create_id(self) -> str:
-        """The deterministic id of a Create that configured nothing; ':' keeps it off domain
-        names, so the Delete that follows knows there is nothing to undo."""
-        return f"{FAILED_CREATE_PREFIX}{self.logical_id}:{self.request_id}"
+        """The deterministic id of a Create that configured nothing."""
+        return failed_create_id(self.logical_id, self.request_id)
 
 
 FAILED_CREATE_PREFIX = "create-failed:"
+
+
+def failed_create_id(logical_id: str, request_id: str) -> str:
+    """The made-up physical id of a Create that configured nothing; ':' keeps it off domain
+    names, so the Delete that follows knows there is nothing to undo."""
+    return f"{FAILED_CREATE_PREFIX}{logical_id}:{request_id}"
 
 
 def domain_arn(stack_id: str, domain_name: str) -> str:
@@ -190,7 +195,7 @@ def _malformed(event: dict[str, Any], reason: str) -> Malformed:
     url = text("ResponseURL")
     logical_id, request_id = text("LogicalResourceId"), text("RequestId")
     physical_id = text("PhysicalResourceId") or (
-        f"{FAILED_CREATE_PREFIX}{logical_id}:{request_id}"
+        failed_create_id(logical_id, request_id)
         if logical_id and request_id
         else f"{FAILED_CREATE_PREFIX}malformed-event"
     )

@@ -1,6 +1,8 @@
-"""The response PUT to CloudFormation's pre-signed ResponseURL, and the body it carries.
+"""The whole answer: an event's Outcome, its `Fn::GetAtt` Data, the body, the bounded PUT.
 
 Rules:
+- Data is flat strings, each where the service returned it; `DomainArn` comes from the
+  function's own identity (no call).
 - The body stays under CloudFormation's 4096-byte limit (Data is dropped first), and its Reason
   keeps its head, never the ResponseURL or a signature.
 - The PUT is bounded by a deadline (crhelper retries forever), retried with backoff on network
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass, field
+from datetime import datetime
 from http.client import HTTPException, HTTPSConnection
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -20,6 +24,38 @@ from domain_provider.errors import clip
 from domain_provider.logs import logger, redactor
 
 RESPONSE_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A successful event's answer."""
+
+    physical_id: str
+    data: dict[str, str] = field(default_factory=dict)
+
+
+def domain_data(domain: dict[str, Any], arn: str) -> dict[str, str]:
+    """Data from an UpdateDomain or GetDomain response."""
+    values: dict[str, Any] = {
+        "DomainName": domain.get("DomainName"),
+        "DomainArn": arn,
+        "DefaultExpirationDays": domain.get("DefaultExpirationDays"),
+        "MatchingEnabled": domain.get("Matching", {}).get("Enabled"),
+        "RuleBasedMatchingEnabled": domain.get("RuleBasedMatching", {}).get("Enabled"),
+        "RuleBasedMatchingStatus": domain.get("RuleBasedMatching", {}).get("Status"),
+        "DataStoreEnabled": domain.get("DataStore", {}).get("Enabled"),
+        "CreatedAt": domain.get("CreatedAt"),
+        "LastUpdatedAt": domain.get("LastUpdatedAt"),
+    }
+    return {key: _flat(value) for key, value in values.items() if value is not None}
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def response_body(

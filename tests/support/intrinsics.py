@@ -8,7 +8,9 @@ references and attributes evaluate to "<LogicalId>" and "<LogicalId.Attribute>".
 
 `allows(statements, action, resource, context)` decides an identity policy the way IAM does
 for one request: an explicit Deny wins, else any matching Allow; Action/NotAction,
-Resource/NotResource with * and ? wildcards, and StringEquals conditions.
+Resource/NotResource with * and ? wildcards, and the String and Arn conditions (a negated
+operator matches when the request lacks the key, as IAM's do). `denies(...)` asks a resource
+policy's Deny statements the same (their Principal "*" applies to everyone).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ PSEUDO = {
     "AWS::Region": "us-east-1",
     "AWS::AccountId": "123456789012",
     "AWS::StackName": "customer-profiles-domain-provider",
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/"
+    "customer-profiles-domain-provider/8a1c2e30-d1f2-11ee-9f1a-0a1b2c3d4e5f",
 }
 NO_VALUE = object()
 SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
@@ -194,12 +199,34 @@ def _applies(
     if not_resources is not None and _matches(not_resources, resource):
         return False
     for operator, keys in statement.get("Condition", {}).items():
-        if operator != "StringEquals":
+        if operator not in CONDITION_OPERATORS:
             raise NotImplementedError(operator)
+        negated, glob = CONDITION_OPERATORS[operator]
         for key, expected in keys.items():
-            if context.get(key) not in ([expected] if isinstance(expected, str) else expected):
+            patterns = [expected] if isinstance(expected, str) else list(expected)
+            given = context.get(key)
+            if given is None:
+                matched = False
+            elif glob:
+                matched = _matches(patterns, given)
+            else:
+                matched = given in patterns
+            if matched == negated:
                 return False
     return True
+
+
+# operator: (negated, wildcards) - StringLike and the Arn operators take * and ?.
+CONDITION_OPERATORS = {
+    "StringEquals": (False, False),
+    "StringNotEquals": (True, False),
+    "StringLike": (False, True),
+    "StringNotLike": (True, True),
+    "ArnEquals": (False, True),
+    "ArnLike": (False, True),
+    "ArnNotEquals": (True, True),
+    "ArnNotLike": (True, True),
+}
 
 
 def allows(
@@ -212,4 +239,18 @@ def allows(
     applying = [s for s in statements if _applies(s, action, resource, context or {})]
     return any(s["Effect"] == "Allow" for s in applying) and not any(
         s["Effect"] == "Deny" for s in applying
+    )
+
+
+def denies(
+    statements: list[dict[str, Any]],
+    action: str,
+    resource: str,
+    context: dict[str, str] | None = None,
+) -> bool:
+    """Whether a resource policy's Deny statements (Principal "*") refuse one request."""
+    for statement in statements:
+        assert statement.get("Principal") == "*", "only Principal * is modelled"
+    return any(
+        s["Effect"] == "Deny" and _applies(s, action, resource, context or {}) for s in statements
     )

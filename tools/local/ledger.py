@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from domain_provider.members import ABSENT
 from domain_provider.models import SETTINGS, parse_properties, setting
 
 LEDGER_TABLE = "customer-profiles-domain-ledger"
@@ -51,13 +52,16 @@ def ledger_item(
     found: dict[str, Any] | None = None,
     found_tags: dict[str, str | None] | None = None,
 ) -> dict[str, Any]:
-    """An item in the low-level format. `properties`: raw ResourceProperties (validated and
+    """An item in the low-level format (3): `found` by member path (value or ABSENT).
+    `properties`: raw ResourceProperties (validated and
     stored as the provider stores them), a string stored as it is, or None for no Properties."""
     item: dict[str, Any] = {
         "DomainName": {"S": domain_name},
         "Owner": {"M": {"StackId": {"S": stack_id}, "LogicalResourceId": {"S": logical_id}}},
-        "Found": {"S": json.dumps(found or {})},
+        "Format": {"N": "3"},
     }
+    for path, value in (found or {}).items():
+        item[f"Found:{path}"] = {"NULL": True} if value is ABSENT else {"S": json.dumps(value)}
     for key, value in (found_tags or {}).items():
         item[f"FoundTag:{key}"] = {"NULL": True} if value is None else {"S": value}
     if isinstance(properties, dict):
