@@ -17,8 +17,10 @@ tools/gen_schema.py), so the construct's types follow the model without a hand c
 - a list of strings limited to some values stays `string[]` (the values are in its doc): the
   provider accepts spellings an enum would hide (`MaillingAddress` beside `MailingAddress`);
 - `Tags`, a map or CloudFormation's list of `{Key, Value}`, is typed as the map;
-- each member's doc states the schema's limits in docs/properties.md's words (gen_schema's), which
-  the provider and the cfn-lint rule enforce: the construct sends what it is given.
+- each member's doc states the schema's limits in the reference page's words (gen_schema's),
+  which the provider and the cfn-lint rule enforce: the construct sends what it is given; a
+  top-level property's doc opens with the page's prose on it (gen_schema.PROSE, each link
+  written as the docs/ page it leads to).
 The render functions are not part of the library's API (jsii has no free functions): src/index.ts
 re-exports properties.generated.ts only, and src/domain.ts imports the functions.
 """
@@ -26,6 +28,7 @@ re-exports properties.generated.ts only, and src/domain.ts imports the functions
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,13 +100,23 @@ def non_null(node: Node) -> Node:
     return node
 
 
+def markdown_text(text: str) -> str:
+    """The reference page's prose for a doc comment: a link becomes the page it leads to."""
+
+    def page(link: re.Match[str]) -> str:
+        target = link.group(1).split("#")[0] or gen_schema.REFERENCE_FILE.name
+        return f"docs/{target}"
+
+    return re.sub(r"\[[^\]]+\]\(([^)]*)\)", page, text)
+
+
 def ref_name(node: Node) -> str | None:
     ref = node.get("$ref")
     return ref.split("/")[-1] if isinstance(ref, str) else None
 
 
 def limits(schema: Node, node: Node) -> list[str]:
-    """The schema's limits on one value, in docs/properties.md's words (tools/gen_schema.py)."""
+    """The schema's limits on one value, in the reference page's words (tools/gen_schema.py)."""
     words = gen_schema._limits(schema, node).replace("\\|", "|")  # unescape the table's pipes
     return [f"Limits: {words}."] if words else []
 
@@ -137,7 +150,8 @@ class Walker:
         path = f"{parent}.{name}" if parent else name
         node = non_null(raw)
         ts_type, render, doc = self.typed(name, node, path)
-        doc = [f"CloudFormation: `{path}`.", *doc]
+        prose = [] if parent else [markdown_text(gen_schema.PROSE[name][0])]
+        doc = [*prose, f"CloudFormation: `{path}`.", *doc]
         if "default" in raw and raw["default"] is not None:
             default = raw["default"]
             if name in self.out.enums:

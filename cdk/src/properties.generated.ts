@@ -52,23 +52,27 @@ export enum AttributeMatchingModel {
  */
 export interface DomainProperties {
   /**
+   * The domain's data store: `Enabled`.
    * CloudFormation: `DataStore`.
    * @default - not set: the provider leaves it as it is
    */
   readonly dataStore?: DataStore;
   /**
+   * The SQS queue that receives records Customer Profiles fails to ingest (customer data). A queue of another account is refused unless the provider stack trusts that account (`TrustedAccountIds`: docs/deploy.md).
    * CloudFormation: `DeadLetterQueueUrl`.
    * Limits: length 0 to 255.
    * @default - not set: the provider leaves it as it is
    */
   readonly deadLetterQueueUrl?: string;
   /**
+   * The KMS key (ARN, key id or alias) that encrypts the domain's data. A key of another account is refused unless the provider stack trusts that account (`TrustedAccountIds`), and when the provider stack lists keys (`AllowedKeyArns`) it must be one of them (docs/deploy.md).
    * CloudFormation: `DefaultEncryptionKey`.
    * Limits: length 0 to 255.
    * @default - not set: the provider leaves it as it is
    */
   readonly defaultEncryptionKey?: string;
   /**
+   * Days a profile is kept by default. The API cannot clear it: when this resource stops setting it, `Restore` puts back the value found and `Reset` leaves it.
    * CloudFormation: `DefaultExpirationDays`.
    * An integer.
    * Limits: value 1 to 1098.
@@ -76,33 +80,39 @@ export interface DomainProperties {
    */
   readonly defaultExpirationDays?: number;
   /**
+   * The name of an existing Customer Profiles domain. This resource manages the domain's settings; it neither creates nor deletes the domain. It is the physical id (`Ref`). One resource manages a domain at a time (docs/operations.md).
    * CloudFormation: `DomainName`.
    * Limits: length 1 to 64; pattern `^[a-zA-Z0-9_-]+$`.
    */
   readonly domainName: string;
   /**
+   * Identity resolution: `Enabled`, its `JobSchedule`, `AutoMerging` and `ExportingConfig` (docs/Custom-CustomerProfilesDomain.md). UpdateDomain takes the setting whole: the provider sends the live setting with only the members named here changed, so members you do not name keep their live values. An export bucket must match the provider stack's `AllowedExportBuckets` (empty by default: no export).
    * CloudFormation: `Matching`.
    * @default - not set: the provider leaves it as it is
    */
   readonly matching?: Matching;
   /**
+   * The provider's own: what a Delete, and an Update that stops naming a member, does to what this resource set: `Restore`, `Reset` or `Retain` (docs/Custom-CustomerProfilesDomain.md). Never sent to AWS.
    * CloudFormation: `OnDelete`.
    * Limits: one of `Restore`, `Reset`, `Retain`; default `Restore`.
    * @default OnDelete.RESTORE
    */
   readonly onDelete?: OnDelete;
   /**
+   * The provider's own, never sent to AWS: any string. Changing it makes CloudFormation send an Update, which re-applies the properties to the live domain and converges what drifted (docs/Custom-CustomerProfilesDomain.md).
    * CloudFormation: `ReconcileToken`.
    * Limits: length 0 to 128.
    * @default - not set: the provider leaves it as it is
    */
   readonly reconcileToken?: string;
   /**
+   * Rule-based matching: `Enabled`, `MatchingRules` (a rule's position is its level), the rule levels, `AttributeTypesSelector`, `ConflictResolution`, `ExportingConfig` (docs/Custom-CustomerProfilesDomain.md); merged with the live setting like `Matching`. The service locks it while its status is `IN_PROGRESS` and for a day after it becomes `ACTIVE` (docs/Custom-CustomerProfilesDomain.md).
    * CloudFormation: `RuleBasedMatching`.
    * @default - not set: the provider leaves it as it is
    */
   readonly ruleBasedMatching?: RuleBasedMatching;
   /**
+   * Tags on the domain, as CloudFormation's list of `{Key, Value}` or as a map (`{team: crm}`); no key twice; an empty list or map means no tags. Only the keys named here are managed: tags this resource never set are never touched.
    * CloudFormation: `Tags`.
    * Tags as a map of key to value (the provider also takes CloudFormation's list of
    * `{Key, Value}`; the construct sends the map).
