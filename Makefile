@@ -139,10 +139,11 @@ lock: | $(UV)
 templates: | $(SAM_STAMP)
 	$(SAM_VENV)/bin/python tools/stacksets.py
 
-## Synthesize the CDK example (no AWS account needed) into examples/cdk/cdk.out.
-synth-cdk: $(TOOLS_STAMP)
+## Synthesize the CDK example (no AWS account needed) into examples/cdk/cdk.out, with the
+## construct library's Python package as `make cdk` built it.
+synth-cdk: $(TOOLS_STAMP) cdk
 	rm -rf $(CDK_EXAMPLE)/cdk.out
-	cd $(CDK_EXAMPLE) && $(JSII_QUIET) CDK_OUTDIR=cdk.out \
+	cd $(CDK_EXAMPLE) && $(JSII_QUIET) CDK_OUTDIR=cdk.out PYTHONPATH=../../$(CDK_SITE) \
 		../../$(TOOLS)/python app.py
 
 ## cfn-lint and checkov on the provider template and every example (the CDK one synthesized).
@@ -162,3 +163,50 @@ schema: $(STAMP)
 ## time, AWS calls, Delete sleep, memory and artifact size (docs/benchmarks.md).
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
+
+# --- CDK construct library (issue 18): cdk/, one jsii source for TypeScript and Python
+# node_modules comes from the committed package-lock.json (`npm ci`); jsii compiles src/ into lib/
+# and .jsii, jsii-pacmak builds the Python wheel into cdk/dist/python (in a venv of its own, from
+# PyPI). The wheel is unpacked into cdk/dist/python-site, which the example synth puts on the
+# tools venv's PYTHONPATH: no venv is changed. tests/test_cdk_python.py installs the wheel into a
+# throwaway venv, as a user would. The commands in `cd $(CDK) && ...` lines are cdk/README.md's
+# (tests/test_cdk_readme.py checks they agree).
+CDK := cdk
+CDK_NODE_STAMP := $(CDK)/node_modules/.package-lock.json
+CDK_WHEEL_DIR := $(CDK)/dist/python
+CDK_SITE := $(CDK)/dist/python-site
+CDK_SOURCES := $(wildcard $(CDK)/src/*.ts) $(CDK)/package.json $(CDK)/README.md
+CDK_STAMP := $(CDK_SITE)/.built-stamp
+
+.PHONY: cdk cdk-test cdk-props
+
+$(CDK_NODE_STAMP): $(CDK)/package-lock.json
+	cd $(CDK) && npm ci --no-audit --no-fund
+	touch $@
+
+$(CDK_STAMP): $(CDK_NODE_STAMP) $(CDK_SOURCES) $(TOOLS_STAMP)
+	rm -rf $(CDK)/dist
+	cd $(CDK) && $(JSII_QUIET) npm run build
+	$(TOOLS)/python -m pip install -q --no-deps --no-index --target $(CDK_SITE) $(CDK_WHEEL_DIR)/*.whl
+	touch $@
+
+## Build the construct library: jsii (lib/, .jsii) and jsii-pacmak (the Python wheel).
+cdk: $(CDK_STAMP)
+
+## The library's tests: TypeScript with the CDK's assertions, under `node --test`.
+cdk-test: cdk
+	cd $(CDK) && $(JSII_QUIET) npm test
+
+## Regenerate cdk/src/*.generated.ts from docs/schema/domain-properties.schema.json.
+cdk-props: $(STAMP)
+	$(BIN)/python -m tools.gen_construct_props
+
+.PHONY: cdk-clean
+cdk-clean:
+	rm -rf $(CDK)/node_modules $(CDK)/lib $(CDK)/dist $(CDK)/test-out $(CDK)/.jsii \
+		$(CDK)/tsconfig.json $(CDK)/.npmignore
+
+# CI: the TypeScript tests run with the others; the marked Python tests use the built wheel.
+test: cdk-test
+unit: cdk
+clean: cdk-clean

@@ -1,10 +1,12 @@
 """The examples users copy: CloudFormation, SAM, SAR and CDK (synthesized with no AWS account).
 
 Given each example template, when it is read (the CDK app synthesized in memory by
-tools/synth_examples.py on .venv-tools, where aws-cdk-lib and cfn-lint live), then its
+tools/synth_examples.py on .venv-tools, where aws-cdk-lib and cfn-lint live, with the construct
+library's Python package that `make cdk` built), then its
 Custom::CustomerProfilesDomain uses the provider's ServiceToken (the stack export, or the
 output of the provider installed from the Serverless Application Repository), names only
-UpdateDomain request members (plus OnDelete), turns Matching, RuleBasedMatching and DataStore
+UpdateDomain request members (plus the provider's OnDelete and ReconcileToken and CloudFormation's
+ServiceToken and ServiceTimeout), turns Matching, RuleBasedMatching and DataStore
 on, and the key and queue it hands to the service are open to profile.amazonaws.com for this
 account and domain only. cfn-lint and checkov run on the same templates in `make lint-templates`.
 """
@@ -22,8 +24,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS_PYTHON = ROOT / ".venv-tools" / "bin" / "python"
+CDK_SITE = ROOT / "cdk" / "dist" / "python-site"
 CUSTOM_TYPE = "Custom::CustomerProfilesDomain"
-PROVIDER_KEYS = {"ServiceToken", "OnDelete"}
+PROVIDER_KEYS = {"ServiceToken", "ServiceTimeout", "OnDelete", "ReconcileToken"}
 EXAMPLES = ("cloudformation", "sam", "sar", "cdk")
 # The SAR example installs its own provider (no export) and hands the domain no key or queue.
 WITH_EXPORT_KEY_AND_QUEUE = ("cloudformation", "sam", "cdk")
@@ -38,6 +41,8 @@ Template = dict[str, Any]
 def templates() -> dict[str, Template]:
     if not TOOLS_PYTHON.exists():
         pytest.fail(f"{TOOLS_PYTHON} is missing: run `make tools` (make test does)")
+    if not CDK_SITE.is_dir():
+        pytest.fail(f"{CDK_SITE} is missing: run `make cdk` (make test does)")
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     result = subprocess.run(  # noqa: S603 - fixed argv
         [str(TOOLS_PYTHON), str(ROOT / "tools" / "synth_examples.py")],
@@ -167,3 +172,25 @@ def test_cdk_template_checks_the_bootstrap_version_so_bootstrap_comes_first(
     assert "CheckBootstrapVersion" in template["Rules"]
     readme = (ROOT / "README.md").read_text()
     assert readme.index("cdk bootstrap") < readme.index("cdk deploy")
+
+
+def test_cdk_example_bounds_cloudformation_s_wait_above_the_provider_s_answer_time(
+    templates: dict[str, Template],
+) -> None:
+    settings = settings_of(templates["cdk"])
+
+    # The provider answers within its function's 120 s; CloudFormation's default wait is an hour.
+    assert 130 <= int(settings["ServiceTimeout"]) <= 3600
+
+
+def test_cdk_example_restores_the_domain_on_delete(templates: dict[str, Template]) -> None:
+    assert settings_of(templates["cdk"])["OnDelete"] == "Restore"
+
+
+def test_cdk_example_requirements_name_the_wheel_make_cdk_builds() -> None:
+    requirements = (ROOT / "examples" / "cdk" / "requirements.txt").read_text().splitlines()
+    (wheel,) = (line for line in requirements if line.endswith(".whl"))
+    version = json.loads((ROOT / "cdk" / "package.json").read_text())["version"]
+
+    assert wheel.endswith(f"cdk_customer_profiles_domain-{version}-py3-none-any.whl")
+    assert (ROOT / "examples" / "cdk" / wheel).resolve().is_file(), "run `make cdk`"

@@ -2,7 +2,9 @@
 
 Runs on the tools venv (.venv-tools: cfn-lint, aws-cdk-lib), called by tests/test_examples.py,
 which checks the templates against botocore's UpdateDomain model on the dev venv. The CDK app is
-synthesized in memory (aws_cdk.assertions.Template.from_stack): no AWS account, no cdk CLI.
+synthesized in memory (aws_cdk.assertions.Template.from_stack): no AWS account, no cdk CLI. Its
+construct library is the Python package `make cdk` built from cdk/, unpacked into
+cdk/dist/python-site (put first on the path here: the tools venv itself is not changed).
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from aws_cdk.assertions import Match, Template
 from cfnlint.decode import decode
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "examples" / "cdk"))
+CDK_SITE = ROOT / "cdk" / "dist" / "python-site"
+if not (CDK_SITE / "cdk_customer_profiles_domain").is_dir():
+    raise SystemExit(f"{CDK_SITE} has no construct library: run `make cdk` (make test does)")
+sys.path[:0] = [str(CDK_SITE), str(ROOT / "examples" / "cdk")]
 
 from app import CustomerProfilesDomainExampleStack  # noqa: E402
 
@@ -36,6 +41,8 @@ def cdk_template() -> object:
         "Custom::CustomerProfilesDomain",
         {
             "ServiceToken": {"Fn::ImportValue": "customer-profiles-domain-provider-ServiceToken"},
+            "ServiceTimeout": "300",
+            "OnDelete": "Restore",
             "Matching": Match.object_like({"Enabled": True}),
             "RuleBasedMatching": Match.object_like({"Enabled": True}),
             "DataStore": {"Enabled": True},

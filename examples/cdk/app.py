@@ -2,6 +2,10 @@
 """CDK example: a Customer Profiles domain with its own key and dead-letter queue, and the
 Custom::CustomerProfilesDomain resource turning on Matching, RuleBasedMatching and DataStore.
 
+The settings resource comes from the construct library in cdk/ (`pip install
+cdk-customer-profiles-domain`, or the wheel `make cdk` builds): typed structs and enums, and the
+provider found by its stack's export.
+
 In this folder, once per account and region, `npx aws-cdk bootstrap` first (the synthesized
 template checks the bootstrap stack's version: the BootstrapVersion parameter and the
 CheckBootstrapVersion rule), then `npx aws-cdk deploy`. The provider stack must be deployed in the
@@ -15,8 +19,20 @@ from aws_cdk import aws_customerprofiles as customerprofiles
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
+from cdk_customer_profiles_domain import (
+    AttributeMatchingModel,
+    AttributeTypesSelector,
+    CustomerProfilesDomain,
+    DataStore,
+    DayOfTheWeek,
+    JobSchedule,
+    Matching,
+    MatchingRule,
+    OnDelete,
+    ProviderServiceToken,
+    RuleBasedMatching,
+)
 from constructs import Construct
-from customer_profiles_domain import CustomerProfilesDomain, CustomerProfilesDomainProps
 
 PROFILE_SERVICE = iam.ServicePrincipal("profile.amazonaws.com")
 
@@ -79,31 +95,35 @@ class CustomerProfilesDomainExampleStack(Stack):
         settings = CustomerProfilesDomain(
             self,
             "DomainSettings",
-            CustomerProfilesDomainProps(
-                domain_name=domain.ref,
-                default_encryption_key=key.key_arn,
-                dead_letter_queue_url=queue.queue_url,
-                matching={
-                    "Enabled": True,
-                    "JobSchedule": {"DayOfTheWeek": "SUNDAY", "Time": "02:00"},
-                },
-                rule_based_matching={
-                    "Enabled": True,
-                    "MatchingRules": [{"Rule": ["EmailAddress"]}],
-                    "AttributeTypesSelector": {
-                        "AttributeMatchingModel": "ONE_TO_ONE",
-                        "EmailAddress": ["PersonalEmailAddress", "BusinessEmailAddress"],
-                    },
-                },
-                data_store={"Enabled": True},
-                tags={"team": "crm"},
+            domain_name=domain.ref,
+            default_encryption_key=key.key_arn,
+            dead_letter_queue_url=queue.queue_url,
+            matching=Matching(
+                enabled=True,
+                job_schedule=JobSchedule(day_of_the_week=DayOfTheWeek.SUNDAY, time="02:00"),
             ),
+            rule_based_matching=RuleBasedMatching(
+                enabled=True,
+                matching_rules=[MatchingRule(rule=["EmailAddress"])],
+                attribute_types_selector=AttributeTypesSelector(
+                    attribute_matching_model=AttributeMatchingModel.ONE_TO_ONE,
+                    email_address=["PersonalEmailAddress", "BusinessEmailAddress"],
+                ),
+            ),
+            data_store=DataStore(enabled=True),
+            tags={"team": "crm"},
+            # The default: on Delete, put the domain back as the stack found it.
+            on_delete=OnDelete.RESTORE,
+            # The provider stack deployed under its default name; fromSsmParameter() for StackSets.
+            provider=ProviderServiceToken.from_export("customer-profiles-domain-provider"),
+            # CloudFormation's wait for the answer (the provider answers within two minutes).
+            service_timeout=Duration.minutes(5),
         )
         # The queue policy must exist before the service is told to use the queue (the key's
         # policy is part of the key, which the settings reference already).
         assert queue_policy.policy_dependable is not None
         settings.node.add_dependency(queue_policy.policy_dependable)
-        CfnOutput(self, "DomainArn", value=settings.domain_arn.to_string())
+        CfnOutput(self, "DomainArn", value=settings.domain_arn)
 
 
 def main() -> None:

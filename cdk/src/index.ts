@@ -1,0 +1,3 @@
+export * from './domain';
+export * from './provider';
+export * from './properties.generated';
