@@ -31,10 +31,13 @@ run: $(STAMP)
 	$(BIN)/python -m tools.local.play
 
 ## Invoke the handler with one event file, as `sam local invoke -e EVENT` would: make invoke EVENT=events/create.json
+## (any file in events/; the scheduled one runs the drift check against the local ledger).
 invoke: $(STAMP)
 	$(BIN)/python -m tools.local.play --event $(EVENT)
 
 ## The drift report against the local double, seeded with drifted domains: make drift ARGS=--json
+## The command's status is the drift command's (1: drifted, as seeded); make itself then says
+## "Error 1" and exits 2, as GNU make does for any failed recipe.
 drift: $(STAMP)
 	$(BIN)/python -m tools.local.drift $(ARGS)
 

@@ -8,7 +8,13 @@ CloudFormation response and the domain's state after it, and at the end the firs
 found and as it is now, side by side.
 
 `python -m tools.local.play --event events/create.json` invokes the handler with one event file,
-as `sam local invoke -e` would, and prints the response it sent.
+as `sam local invoke -e` would, and prints the response it sent. Every file in `events/` works,
+the scheduled one too: it runs the drift check against the local ledger (the provider's own rule
+being the one the event names, as the provider stack would set it); nothing is answered.
+
+For each event it prints the AWS calls the provider's two clients made, in order, named as IAM
+names them: `profile:` for Customer Profiles, `dynamodb:` for the ledger (a botocore hook on each
+client records them; a retried call counts once, as the contract counts calls).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,24 +45,32 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(FAKE_ENVIRONMENT)
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "provider"))
+    event: dict[str, Any] | None = json.loads(args.event.read_text()) if args.event else None
 
     from moto import mock_aws
 
-    from domain_provider.ledger import LEDGER_TABLE_ENV
+    from domain_provider.request import is_scheduled_event
+    from domain_provider.settings import LEDGER_TABLE_ENV, SCHEDULE_RULE_ENV, settings
     from tools.local.cloudformation import invoke, load_event, response_bucket
     from tools.local.customer_profiles import backend
     from tools.local.ledger import create_ledger_table
 
+    scheduled = event is not None and is_scheduled_event(event)
+    if event is not None and scheduled:
+        os.environ[SCHEDULE_RULE_ENV] = schedule_rule_name(event)  # as the provider stack sets it
     with mock_aws(), response_bucket() as bucket:
         os.environ[LEDGER_TABLE_ENV] = create_ledger_table()
+        settings.cache_clear()  # the environment just set is the container's
+        calls = record_calls()
         double = backend()
         for domain in DOMAINS:
             double.handle("CreateDomain", {"DomainName": domain, "DefaultExpirationDays": 365})
-        if args.event:
-            double.calls.clear()
-            event = json.loads(args.event.read_text())
+        if event is not None and scheduled:
+            return _scheduled(event, args.event, calls)
+        if event is not None:
+            calls.clear()
             response = invoke(event, bucket)
-            _show(f"{event['RequestType']} ({args.event})", response, double, event)
+            _show(f"{event['RequestType']} ({args.event})", response, double, event, calls)
             return 0 if response["Status"] == "SUCCESS" else 1
         first = DOMAINS[0]
         double.handle("UpdateDomain", {"DomainName": first, **PRECONFIGURED})
@@ -75,12 +90,52 @@ def main(argv: list[str] | None = None) -> int:
         failed = 0
         for title, name in steps:
             event = load_event(name) if name else _delete_replacement(load_event)
-            double.calls.clear()
+            calls.clear()
             response = invoke(event, bucket)
             failed += response["Status"] != "SUCCESS"
-            _show(title, response, double, event)
+            _show(title, response, double, event, calls)
         _side_by_side(first, found, _state(double, first))
         return 1 if failed else 0
+
+
+def schedule_rule_name(event: dict[str, Any]) -> str:
+    """The name of the EventBridge rule a scheduled event names first in its `resources`
+    (`arn:aws:events:<region>:<account>:rule/<name>`)."""
+    resources = event.get("resources") or [""]
+    return str(resources[0]).rpartition(":rule/")[2]
+
+
+def record_calls() -> list[str]:
+    """The provider's calls from now on, in order, as `profile:GetDomain` or
+    `dynamodb:UpdateItem`: a `before-call` hook on each of the container's two clients (once per
+    call, however often the SDK retries it). The list is cleared by the caller."""
+    from domain_provider.aws import customer_profiles_client, dynamodb_client
+
+    calls: list[str] = []
+    for client in (customer_profiles_client(), dynamodb_client()):
+        prefix = client.meta.service_model.signing_name
+        client.meta.events.register("before-call", _recorder(calls, prefix))
+    return calls
+
+
+def _recorder(calls: list[str], prefix: str) -> Callable[..., None]:
+    def before_call(model: Any, **_: Any) -> None:
+        calls.append(f"{prefix}:{model.name}")
+
+    return before_call
+
+
+def _scheduled(event: dict[str, Any], path: Path, calls: list[str]) -> int:
+    """Deliver a scheduled event to the handler: the drift check runs, nothing is answered."""
+    from domain_provider.handler import handler
+    from tools.local.cloudformation import LambdaContext
+
+    print(f"\n=== Scheduled drift check ({path})", flush=True)
+    calls.clear()
+    handler(event, LambdaContext())  # its metrics (EMF) go to stdout, as in Lambda
+    print(f"AWS calls: {', '.join(calls) or 'none'}")
+    print("Response to CloudFormation: none (a scheduled event is not answered)")
+    return 0
 
 
 def _delete_replacement(load_event: Any) -> dict[str, Any]:
@@ -97,10 +152,12 @@ def _state(double: Any, name: str) -> dict[str, Any]:
     return {key: value for key, value in state.items() if key not in HIDDEN}
 
 
-def _show(title: str, response: dict[str, Any], double: Any, event: dict[str, Any]) -> None:
+def _show(
+    title: str, response: dict[str, Any], double: Any, event: dict[str, Any], calls: list[str]
+) -> None:
     name = response["PhysicalResourceId"]
     print(f"\n=== {title}")
-    print(f"AWS calls: {', '.join(double.operations()) or 'none'}")
+    print(f"AWS calls: {', '.join(calls) or 'none'}")
     print("Response to CloudFormation:")
     for key in ("Status", "Reason", "PhysicalResourceId", "Data"):
         print(f"  {key}: {json.dumps(response[key])}")
