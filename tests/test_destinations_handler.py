@@ -30,7 +30,9 @@ def with_(event: dict[str, Any], **properties: Any) -> dict[str, Any]:
 
 
 def export_to(bucket: str) -> dict[str, Any]:
-    matching = copy.deepcopy(load_event("create.json")["ResourceProperties"]["Matching"])
+    matching: dict[str, Any] = copy.deepcopy(
+        load_event("create.json")["ResourceProperties"]["Matching"]
+    )
     matching["ExportingConfig"]["S3Exporting"]["S3BucketName"] = bucket
     return matching
 
