@@ -229,3 +229,48 @@ def _if_arguments(node: Any) -> list[Any] | None:
 
 def _tag_key(tag: Any) -> Any:
     return tag.get("Key") if isinstance(tag, dict) else None
+
+
+MIN_SERVICE_TIMEOUT = 30
+
+
+class CustomerProfilesDomainServiceTimeout(CloudFormationLintRule):  # type: ignore[misc]
+    """Warn when a Custom::CustomerProfilesDomain leaves CloudFormation waiting too long, or
+    gives the provider too little time."""
+
+    id = "W9102"
+    shortdesc = "Custom::CustomerProfilesDomain ServiceTimeout"
+    description = (
+        "Warns when a Custom::CustomerProfilesDomain sets no ServiceTimeout (CloudFormation then "
+        "waits up to an hour for an answer that may never come) or one under "
+        f"{MIN_SERVICE_TIMEOUT} seconds (too little for the provider's reads and retries)"
+    )
+    source_url = "docs/cfn-lint.md"
+    tags = ("resources", "custom", "customer-profiles")
+
+    def match(self, cfn: Any) -> list[Any]:
+        matches = []
+        for name, resource in cfn.get_resources(list(RESOURCE_TYPES)).items():
+            properties = resource.get("Properties", {})
+            if not isinstance(properties, dict):
+                continue
+            if "ServiceTimeout" not in properties:
+                matches.append(
+                    RuleMatch(
+                        ["Resources", name, "Properties"],
+                        "ServiceTimeout: not set; CloudFormation waits up to an hour for the "
+                        "provider's answer: set it (300 seconds suits most stacks)",
+                    )
+                )
+                continue
+            value = properties["ServiceTimeout"]
+            text = str(value).strip() if isinstance(value, str | int) else ""
+            if text.isdigit() and int(text) < MIN_SERVICE_TIMEOUT:
+                matches.append(
+                    RuleMatch(
+                        ["Resources", name, "Properties", "ServiceTimeout"],
+                        f"ServiceTimeout: {text} seconds is less than the provider may need; "
+                        f"give it at least {MIN_SERVICE_TIMEOUT}",
+                    )
+                )
+        return matches

@@ -165,3 +165,19 @@ def test_a_tag_key_is_reported_at_the_branch_its_scenario_takes():
 def test_a_malformed_fn_if_is_left_to_e1028_and_does_not_break_the_rule():
     found = run("malformed-if.yaml")
     assert {rule for rule, *_ in found} == {"E1028"}
+
+
+def test_a_missing_or_short_service_timeout_is_a_warning():
+    warned = {(name, message) for rule, name, _, message in run("timeouts.yaml") if rule == "W9102"}
+
+    assert warned == {
+        (
+            "WithoutTimeout",
+            "ServiceTimeout: not set; CloudFormation waits up to an hour for the provider's "
+            "answer: set it (300 seconds suits most stacks)",
+        ),
+        (
+            "TooShort",
+            "ServiceTimeout: 10 seconds is less than the provider may need; give it at least 30",
+        ),
+    }

@@ -6,8 +6,10 @@ Each override replaces one crhelper behaviour:
   mode unless it believes it runs under `sam local`; this resource never polls, so it skips them.
 - `sleep_on_delete=0`: crhelper sleeps 120 s on every Delete by default.
 - `_log_setup`: crhelper reconfigures the root logger per event; Powertools owns logging.
-- `_set_timeout` / `_timeout`: crhelper answers "Execution timed out" 0.5 s before the deadline;
-  here FAILED leaves a 3 s margin and its Reason names the calls and the error being retried.
+- `_set_timeout` / `_timeout`: crhelper answers "Execution timed out" 0.5 s before the Lambda's
+  deadline; here FAILED comes 3 s before the earlier of that deadline and the resource's
+  `ServiceTimeout` (counted from the invocation's start), and its Reason says which ran out, the
+  calls in flight and the error being retried.
 - `_wrap_function`: crhelper calls the decorated function with the raw event; here it calls
   `lifecycle.run` with the parsed Request and the event's `Progress`, and a failure's physical
   id follows what may have changed.
@@ -49,11 +51,15 @@ class DomainResource(CfnResource):
     def __init__(self) -> None:
         super().__init__(log_level="WARNING", boto_level="WARNING", sleep_on_delete=0)
         self._deadline = 0.0
+        self._started = 0.0
+        self._limit = "the Lambda's deadline"
         self._request: Request | None = None
         self._progress = Progress()
 
-    def respond(self, request: Request, context: Any) -> None:
-        """Run the event's lifecycle and answer CloudFormation exactly once."""
+    def respond(self, request: Request, context: Any, started: float | None = None) -> None:
+        """Run the event's lifecycle and answer CloudFormation exactly once. `started`: when the
+        invocation began (time.monotonic()), from which the ServiceTimeout counts."""
+        self._started = time.monotonic() if started is None else started
         self._request = request
         self._progress = Progress(unchanged_id=request.physical_id or request.failed_create_id)
         self._deadline = 0.0
@@ -77,7 +83,13 @@ class DomainResource(CfnResource):
     def _set_timeout(self) -> None:
         remaining = self._remaining_seconds()
         self._deadline = time.monotonic() + remaining
-        self._timer = threading.Timer(max(remaining - TIMEOUT_MARGIN, remaining / 2), self._timeout)
+        answer_by, self._limit = remaining, "the Lambda's deadline"
+        timeout = self._request.service_timeout if self._request is not None else None
+        if timeout is not None:
+            left = timeout - (time.monotonic() - self._started)
+            if left < answer_by:
+                answer_by, self._limit = left, f"the resource's ServiceTimeout ({timeout:g} s)"
+        self._timer = threading.Timer(max(answer_by - TIMEOUT_MARGIN, answer_by / 2), self._timeout)
         self._timer.daemon = True
         self._timer.start()
 
@@ -86,9 +98,14 @@ class DomainResource(CfnResource):
             return
         holdup = self._progress.holdup
         waiting = f"still retrying after {holdup}" if holdup else "a slow answer"
+        raise_it = (
+            "raise the resource's ServiceTimeout"
+            if self._limit.startswith("the resource's")
+            else "raise the provider function's Timeout"
+        )
         reason = (
-            f"Timed out: {self._progress.activity} did not finish before the Lambda's deadline "
-            f"({waiting}); retry, or raise the provider function's Timeout"
+            f"Timed out: {self._progress.activity} did not finish before {self._limit} "
+            f"({waiting}); retry, or {raise_it}"
         )
         logger.error(reason)
         self._put(FAILED, reason, self._progress.failure_id(), {})

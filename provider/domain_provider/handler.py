@@ -9,6 +9,7 @@ request type does to the domain, and the physical id it answers with).
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from domain_provider.cfn import DomainResource, answer_malformed
@@ -22,6 +23,7 @@ helper = DomainResource()
 def handler(event: Any, context: Any) -> None:
     """The Lambda handler: logs guarded first, the event parsed once, then answered once.
     A scheduled EventBridge event runs the drift check instead (read-only, nothing to answer)."""
+    started = time.monotonic()  # the resource's ServiceTimeout counts from here
     if is_scheduled_event(event):
         if from_own_schedule(event, context):
             from domain_provider.drift_schedule import scheduled_check  # only it needs Metrics
@@ -42,4 +44,4 @@ def handler(event: Any, context: Any) -> None:
     if isinstance(request, Malformed):
         answer_malformed(request, context)
         return
-    helper.respond(request, context)
+    helper.respond(request, context, started)

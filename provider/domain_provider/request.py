@@ -77,6 +77,9 @@ class Request:
     """The validated OldResourceProperties of an Update; None when absent or invalid."""
     identity: Identity
     """The function's own partition, account and region (the StackId is checked to match)."""
+    service_timeout: float | None = None
+    """The resource's ServiceTimeout (CloudFormation's, seconds): the answer must come before it
+    runs out, counted from the invocation's start; None when the resource sets none."""
 
     @property
     def region(self) -> str:
@@ -201,7 +204,21 @@ def parse_request(event: Any, context: Any) -> Request | Malformed:
         invalid=invalid,
         old=old,
         identity=identity,
+        service_timeout=service_timeout(event["ResourceProperties"]),
     )
+
+
+def service_timeout(properties: dict[str, Any]) -> float | None:
+    """CloudFormation's ServiceTimeout (whole seconds, 1 to 3600, sent as a string), else None
+    (CloudFormation itself refuses a template with another value)."""
+    value = properties.get("ServiceTimeout")
+    text = str(value).strip() if isinstance(value, str | int) else ""
+    if not text.isdigit() or not 1 <= int(text) <= MAX_SERVICE_TIMEOUT:
+        return None
+    return float(text)
+
+
+MAX_SERVICE_TIMEOUT = 3600
 
 
 def _validated(raw: Any) -> tuple[DomainProperties | None, str | None]:

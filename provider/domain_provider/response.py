@@ -1,8 +1,8 @@
 """The whole answer: an event's Outcome, its `Fn::GetAtt` Data, the body, the bounded PUT.
 
 Rules:
-- Data is flat strings, each where the service returned it; `DomainArn` comes from the
-  function's own identity (no call).
+- Data is flat strings, every attribute on every SUCCESS of a Create or Update, "" where the
+  service returned nothing; `DomainArn` comes from the function's own identity (no call).
 - The body stays within CloudFormation's 4096-byte limit whatever it is given, by shortening only
   what is ours to shorten, in this order: Data is dropped, a made-up failed-create id takes its
   short form, the Reason keeps as much of its head as fits. The ids CloudFormation must see echoed
@@ -89,7 +89,8 @@ class Outcome:
 
 
 def domain_data(domain: dict[str, Any], arn: str) -> dict[str, str]:
-    """Data from an UpdateDomain or GetDomain response."""
+    """Data from an UpdateDomain or GetDomain response: every attribute, "" where the service
+    returned nothing (a `Fn::GetAtt` of a missing key would fail the stack's update)."""
     values: dict[str, Any] = {
         "DomainName": domain.get("DomainName"),
         "DomainArn": arn,
@@ -101,7 +102,7 @@ def domain_data(domain: dict[str, Any], arn: str) -> dict[str, str]:
         "CreatedAt": domain.get("CreatedAt"),
         "LastUpdatedAt": domain.get("LastUpdatedAt"),
     }
-    return {key: _flat(value) for key, value in values.items() if value is not None}
+    return {key: "" if value is None else _flat(value) for key, value in values.items()}
 
 
 def _flat(value: Any) -> str:
