@@ -47,7 +47,15 @@ def render_table(checks: Sequence[DomainCheck], table: str) -> str:
         f"({total['DriftedProperties']} properties), {len(in_sync)} in sync, "
         f"{total['UncheckedDomains']} not checked"
     )
+    if total["DriftedDomains"]:
+        lines.append(RECONCILE)
     return "\n".join(lines)
+
+
+RECONCILE = (
+    "To put a drifted domain back through its stack, change the resource's ReconcileToken "
+    "(any new string) and deploy"
+)
 
 
 def _having(checks: Sequence[DomainCheck], status: Status) -> list[DomainCheck]:
