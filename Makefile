@@ -162,8 +162,9 @@ schema: $(STAMP)
 
 # --- Reliability and speed (issue 5)
 .PHONY: bench
-## Measure cold start on 3.13 (with and without bytecode, against a plain crhelper handler), handler
-## time, AWS calls, Delete sleep, memory and artifact size (docs/benchmarks.md).
+## Measure cold start on 3.13 (with and without bytecode, against a plain crhelper handler; at
+## loopback and with an in-region network's latency per call), handler time, AWS calls, Delete
+## sleep, memory and artifact size (docs/benchmarks.md). About 5 minutes.
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
 
