@@ -262,6 +262,8 @@ def test_the_table_names_domain_owner_path_and_both_values(profiles, ledger, cap
         f"Not checked: {OTHER}: the ledger item has no properties",
         f"2 domain(s) in ledger table {LEDGER_TABLE!r}: 1 drifted (1 properties), 0 in sync, "
         "1 not checked",
+        "To put a drifted domain back through its stack, change the resource's ReconcileToken "
+        "(any new string) and deploy",
     ]
 
 

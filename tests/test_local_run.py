@@ -52,10 +52,12 @@ def test_make_run_lists_the_ledger_calls_beside_customer_profiles_calls_in_order
 
     assert run.returncode == 0, run.stderr
     assert calls_lines(run.stdout) == [
-        "AWS calls: profile:GetDomain, dynamodb:UpdateItem, profile:UpdateDomain",
+        "AWS calls: dynamodb:UpdateItem, profile:GetDomain, dynamodb:UpdateItem, "
+        "profile:UpdateDomain",
         "AWS calls: profile:GetDomain, dynamodb:UpdateItem, profile:UpdateDomain, "
-        "profile:TagResource, profile:UntagResource",
-        "AWS calls: profile:GetDomain, dynamodb:UpdateItem, profile:UpdateDomain",
+        "profile:TagResource, profile:UntagResource, dynamodb:UpdateItem",
+        "AWS calls: dynamodb:UpdateItem, profile:GetDomain, dynamodb:UpdateItem, "
+        "profile:UpdateDomain",
         "AWS calls: dynamodb:GetItem, profile:GetDomain, profile:UpdateDomain, "
         "profile:TagResource, profile:UntagResource, dynamodb:DeleteItem",
         "AWS calls: dynamodb:GetItem, profile:GetDomain, profile:UpdateDomain, "
@@ -66,14 +68,18 @@ def test_make_run_lists_the_ledger_calls_beside_customer_profiles_calls_in_order
 # What `make invoke EVENT=events/<file>` prints as the provider's calls, against the local double
 # (the sample domains exist, the ledger is empty): every file in events/ must be listed here.
 INVOKED = {
-    "create.json": ("Create", "profile:GetDomain, dynamodb:UpdateItem, profile:UpdateDomain"),
-    "update.json": (
-        "Update",
-        "profile:GetDomain, dynamodb:UpdateItem, profile:UpdateDomain, profile:TagResource",
+    "create.json": (  # the claim, the read, the record, the change
+        "Create",
+        "dynamodb:UpdateItem, profile:GetDomain, dynamodb:UpdateItem, profile:UpdateDomain",
     ),
-    "update-replace.json": (
+    "update.json": (  # the last write forgets the members it dropped
         "Update",
-        "profile:GetDomain, dynamodb:UpdateItem, profile:UpdateDomain",
+        "profile:GetDomain, dynamodb:UpdateItem, profile:UpdateDomain, profile:TagResource, "
+        "dynamodb:UpdateItem",
+    ),
+    "update-replace.json": (  # a replacement is configured as a Create
+        "Update",
+        "dynamodb:UpdateItem, profile:GetDomain, dynamodb:UpdateItem, profile:UpdateDomain",
     ),
     "delete.json": ("Delete", "dynamodb:GetItem"),  # no ledger item: nothing to put back
     "delete-after-failed-create.json": ("Delete", "none"),  # a made-up id: no call at all
@@ -105,7 +111,8 @@ def test_make_invoke_runs_each_event_file_like_sam_local_invoke(name):
 def test_the_scheduled_invoke_names_the_events_own_rule_as_the_providers():
     event = json.loads((EVENTS / "scheduled-drift-check.json").read_text())
 
-    assert schedule_rule_name(event) == "customer-profiles-domain-provider-DriftCheck-AbCdEf123456"
+    rule = "customer-profiles-drift-0b9e4e80-8f3e-11ef-a1b2-0a1b2c3d4e5f"
+    assert schedule_rule_name(event) == rule
     event["resources"] = ["arn:aws:events:us-east-1:123456789012:rule/another-rule"]
     assert schedule_rule_name(event) == "another-rule"
 
