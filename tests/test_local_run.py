@@ -32,6 +32,7 @@ def test_make_run_plays_create_update_replacement_and_delete_with_no_aws_account
     assert [step.split(":")[0] for step in steps] == [
         "=== Create",
         "=== Update",
+        "=== Console",
         "=== Update",
         "=== Delete of the old domain (CloudFormation's cleanup)",
         "=== Delete of the new domain (stack deletion)",
@@ -41,8 +42,13 @@ def test_make_run_plays_create_update_replacement_and_delete_with_no_aws_account
     found_and_left = run.stdout.split("=== Domain crm-profiles: as the stack found it")[1]
     rows = found_and_left.strip().splitlines()[1:]
     assert len(rows) == 7, rows
-    assert all(row.endswith(("(same)", "(both off)")) for row in rows), rows
-    assert '  Tags: {"team": "someone-else"} | {"team": "someone-else"}  (same)' in rows
+    kept = "(kept: changed in the console since the stack set it)"
+    assert all(row.endswith(("(same)", "(both off)", kept)) for row in rows), rows
+    assert '  Tags.team: "someone-else" | "someone-else"  (same)' in rows
+    assert "  Matching.Enabled: true | true  (same)" in rows
+    assert (
+        '  Matching.JobSchedule: none | {"DayOfTheWeek": "FRIDAY", "Time": "05:00"}  ' + kept
+    ) in rows, "a console change inside a managed setting survives the Delete"
     assert 'PhysicalResourceId: "crm-profiles-eu"' in run.stdout
     assert "X-Amz-Signature" not in run.stdout + run.stderr
 

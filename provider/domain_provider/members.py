@@ -82,14 +82,14 @@ def members(properties: DomainProperties | None) -> dict[str, Any]:
     for name in SETTINGS:
         value = setting(properties, name)
         if value is not None:
-            found.update(_flatten(name, value))
+            found.update(flatten(name, value))
     return found
 
 
-def _flatten(path: str, value: Any) -> Iterator[tuple[str, Any]]:
+def flatten(path: str, value: Any) -> Iterator[tuple[str, Any]]:
     if isinstance(value, Mapping) and path not in WHOLE:
         for key, item in value.items():
-            yield from _flatten(f"{path}.{key}", item)
+            yield from flatten(f"{path}.{key}", item)
     else:
         yield path, value
 

@@ -3,9 +3,11 @@
 `python -m tools.local.play` plays a stack's life through the real Lambda handler against the
 Customer Profiles double and moto's DynamoDB (the ledger), on a domain that was configured before
 the stack (its own key, identity resolution on, a `team` tag): Create adopts it, Update changes
-it, a replacement moves to another domain, the Deletes put both back. It prints each
-CloudFormation response and the domain's state after it, and at the end the first domain as it was
-found and as it is now, side by side.
+it, someone changes the matching job's schedule in the console, a replacement moves to another
+domain, the Deletes put both back. It prints each CloudFormation response and the domain's state
+after it, and at the end the first domain as it was found and as it is now, member by member,
+side by side: everything the stack set is back as found, except the schedule changed in the
+console since, which the Delete keeps.
 
 `python -m tools.local.play --event events/create.json` invokes the handler with one event file,
 as `sam local invoke -e` would, and prints the response it sent. Every file in `events/` works,
@@ -36,6 +38,8 @@ PRECONFIGURED = {
 }
 PRECONFIGURED_TAGS = {"team": "someone-else"}
 HIDDEN = ("CreatedAt", "LastUpdatedAt")
+CONSOLE_SCHEDULE = {"DayOfTheWeek": "FRIDAY", "Time": "05:00"}
+"""The matching job's schedule someone sets in the console while the stack manages it."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         steps: list[tuple[str, str | None]] = [
             ("Create: adopt a domain configured before the stack", "create.json"),
             ("Update: drop the key and rule-based matching, retag", "update.json"),
+            ("Console: someone moves the matching job to Friday", "console"),
             ("Update: DomainName changed, a replacement", "update-replace.json"),
             (
                 "Delete of the old domain (CloudFormation's cleanup): put back as found",
@@ -89,6 +94,12 @@ def main(argv: list[str] | None = None) -> int:
         ]
         failed = 0
         for title, name in steps:
+            if name == "console":
+                live = _state(double, first)["Matching"]
+                matching = {**live, "JobSchedule": CONSOLE_SCHEDULE}
+                double.handle("UpdateDomain", {"DomainName": first, "Matching": matching})
+                print(f"\n=== {title}\nMatching.JobSchedule: {json.dumps(CONSOLE_SCHEDULE)}")
+                continue
             event = load_event(name) if name else _delete_replacement(load_event)
             calls.clear()
             response = invoke(event, bucket)
@@ -169,14 +180,34 @@ def _show(
 
 
 def _side_by_side(name: str, found: dict[str, Any], now: dict[str, Any]) -> None:
-    print(f"\n=== Domain {name}: as the stack found it | as the stack left it")
-    for key in sorted(set(found) | set(now)):
-        before, after = (
-            json.dumps(state[key]) if key in state else "none" for state in (found, now)
+    """Member by member (members.py): the domain as found and as left."""
+    print(f"\n=== Domain {name}: as the stack found it | as the stack left it, member by member")
+    before, after = _members(found), _members(now)
+    for path in sorted(set(before) | set(after)):
+        was, is_ = (
+            json.dumps(state[path]) if path in state else "none" for state in (before, after)
         )
-        off = {"none", '{"Enabled": false}'}
-        mark = "same" if before == after else "both off" if {before, after} <= off else "DIFFERENT"
-        print(f"  {key}: {before} | {after}  ({mark})")
+        if was == is_:
+            mark = "same"
+        elif {was, is_} <= {"none", "false"}:
+            mark = "both off"
+        elif path == "Matching.JobSchedule" and after.get(path) == CONSOLE_SCHEDULE:
+            mark = "kept: changed in the console since the stack set it"
+        else:
+            mark = "DIFFERENT"
+        print(f"  {path}: {was} | {is_}  ({mark})")
+
+
+def _members(state: dict[str, Any]) -> dict[str, Any]:
+    from domain_provider.members import flatten, updatable
+
+    found: dict[str, Any] = {}
+    for key, value in state.items():
+        if key == "Tags":
+            found.update({f"Tags.{tag}": tagged for tag, tagged in value.items()})
+        elif key not in ("DomainName", "Stats"):
+            found.update(flatten(key, updatable(key, value)))
+    return found
 
 
 if __name__ == "__main__":
