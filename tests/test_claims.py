@@ -389,8 +389,8 @@ def test_an_item_that_does_not_validate_is_never_applied_and_says_how_to_go_on(
 
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith(
-        f"Ledger item of 'crm-profiles' in {LEDGER_TABLE} cannot be used: release or repair it "
-        "with `python -m domain_provider.ledger`"
+        "Release or repair the ledger item of 'crm-profiles' (python -m domain_provider.ledger, "
+        "as the break-glass role), or delete the stack retaining this resource: "
     )
     assert "Found:DefaultEncryptionKey is not JSON" in body["Reason"]
     assert profiles.operations() == []

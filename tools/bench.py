@@ -405,6 +405,8 @@ def cold_start(runs: int) -> dict[str, Any]:
             "AWS_ENDPOINT_URL_CUSTOMER_PROFILES": endpoint,
             "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
             "LEDGER_TABLE_NAME": LEDGER_TABLE,
+            # The provider stack's AllowedExportBuckets, as the sample event's export needs it.
+            "ALLOWED_EXPORT_BUCKETS": FAKE_ENVIRONMENT["ALLOWED_EXPORT_BUCKETS"],
             # The test setting: answer at the local receiver (never set by the template).
             "DOMAIN_PROVIDER_LOCAL_ENDPOINTS": "true",
             "AWS_RETRY_MODE": "standard",  # as template.yaml sets them

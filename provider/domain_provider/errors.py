@@ -131,9 +131,10 @@ class LedgerItemInvalid(ProviderError):
 
     def __init__(self, domain_name: str, table: str, problem: str) -> None:
         super().__init__(
-            f"Ledger item of {domain_name!r} in {table} cannot be used: release or repair it with "
-            f"`python -m domain_provider.ledger` (as the break-glass role), or delete the stack "
-            f"retaining this resource; {problem}"
+            f"Release or repair the ledger item of {domain_name!r} (python -m "
+            "domain_provider.ledger, as the break-glass role), or delete the stack retaining this "
+            f"resource: {problem}",
+            f"table {table}",
         )
 
 

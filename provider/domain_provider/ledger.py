@@ -319,12 +319,15 @@ class Ledger:
         }
         sets = ["#owner = :owner", "#format = :format"]
         if holder is None:
-            condition = "attribute_not_exists(#owner) OR #owner = :owner"
+            condition = "(attribute_not_exists(#owner) OR #owner = :owner)"
             sets.append("#rid = if_not_exists(#rid, :rid)")
         else:
             condition = "#owner = :holder"
             values[":holder"] = holder.value()
             sets.append("#rid = :rid")
+        # An item of a newer format is never rewritten as this one's: the failed condition
+        # returns it, and reading it says it is newer (LedgerItem.problem).
+        condition += " AND (attribute_not_exists(#format) OR #format <= :format)"
         if properties is not None:
             names["#props"] = "Properties"
             values[":props"] = {"S": properties.model_dump_json(exclude_none=True)}
@@ -353,6 +356,26 @@ class Ledger:
         )
         attributes = response["Attributes"]
         return LedgerItem.from_item(attributes), attributes["ClaimRequestId"]["S"] == request_id
+
+    def hand_back(self, domain_name: str, owner: Owner, holder: Owner) -> bool:
+        """Give a claim taken over from `holder` back to it (a Create that took it over failed
+        before changing anything): its Found stays. False when `owner` no longer holds it."""
+        try:
+            self._run(
+                "UpdateItem",
+                lambda: self._client.update_item(
+                    TableName=self.table_name,
+                    Key={"DomainName": {"S": domain_name}},
+                    UpdateExpression="SET #owner = :holder",
+                    ConditionExpression="#owner = :owner",
+                    ExpressionAttributeNames={"#owner": "Owner"},
+                    ExpressionAttributeValues={":owner": owner.value(), ":holder": holder.value()},
+                ),
+                domain_name,
+            )
+        except Claimed:
+            return False
+        return True
 
     def forget(
         self, domain_name: str, owner: Owner, paths: Iterable[str], tag_keys: Iterable[str]

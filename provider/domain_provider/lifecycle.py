@@ -50,7 +50,7 @@ from domain_provider.ledger import (
     staleness,
 )
 from domain_provider.logs import logger
-from domain_provider.members import live_value, members
+from domain_provider.members import live_value, members, setting_of
 from domain_provider.models import DomainProperties
 from domain_provider.planner import (
     LOCKABLE,
@@ -107,10 +107,10 @@ def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
     owner = Owner(request.stack_id, request.logical_id)
     book = ledger(progress)
     fresh = base.kind in ("create", "replacement")
-    taken = False
+    taken, previous = False, None
     try:
         if fresh:  # the claim before the read: Found is what the domain held once it was ours
-            taken = claim(book, name, owner, request, progress)
+            taken, previous = claim(book, name, owner, request, progress)
         live = read_domain(profiles, name, base.arn, progress)
         if live is None:
             raise DomainNotFound(name, request.region)
@@ -140,33 +140,43 @@ def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
         the_plan, domain = change(stack, the_plan, live, progress, profiles)
     except ProviderError as error:
         if fresh and taken and progress.claim_held and not progress.changed:
-            release_on_failure(book, name, owner, progress)
+            release_on_failure(book, name, owner, progress, previous)
         if progress.claim_held and progress.changed and base.kind == "replacement":
             raise error.with_hint(
                 f"; the claim on {name!r} is kept (it may have changed): retry, or "
                 "delete its ledger item once the domain is checked"
             ) from None
         raise
-    forget_dropped(book, name, owner, dropped(old, new), dropped_tags(old, new))
+    kept = {
+        path: value
+        for path, value in dropped(old, new).items()
+        if setting_of(path) not in the_plan.left
+    }  # left as it is: still what was found
+    forget_dropped(book, name, owner, kept, dropped_tags(old, new))
     return Outcome(the_plan.physical_id, domain_data(domain or live, the_plan.arn))
 
 
-def claim(book: Ledger, name: str, owner: Owner, request: Request, progress: Progress) -> bool:
-    """A Create's or replacement's claim, taken over from a stale owner; whether this event
-    took it. A claim that did not land leaves nothing held; one whose fate is unknown may be."""
+def claim(
+    book: Ledger, name: str, owner: Owner, request: Request, progress: Progress
+) -> tuple[bool, Owner | None]:
+    """A Create's or replacement's claim, taken over from a stale owner: whether this event
+    took it, and the owner it was taken over from. A claim that did not land leaves nothing
+    held; one whose fate is unknown may be."""
     progress.claim_held = True
     try:
-        _, taken = book.write(name, owner, request.request_id)
-    except Claimed as claimed:
-        take_over(book, claimed.item, owner, request, progress)
-        return True
+        try:
+            _, taken = book.write(name, owner, request.request_id)
+        except Claimed as claimed:
+            take_over(book, claimed.item, owner, request, progress)
+            return True, claimed.item.owner
     except LedgerUnavailable as error:
         progress.claim_held = error.may_have_landed
         raise
     except ProviderError:
         progress.claim_held = False
         raise
-    return taken
+    progress.claim_held = taken  # a claim it held already is not this event's to release
+    return taken, None
 
 
 def take_over(
@@ -213,12 +223,18 @@ def take_over(
     return item
 
 
-def release_on_failure(book: Ledger, domain_name: str, owner: Owner, progress: Progress) -> None:
+def release_on_failure(
+    book: Ledger, domain_name: str, owner: Owner, progress: Progress, previous: Owner | None
+) -> None:
     """Release the claim of a Create or replacement that changed nothing (CloudFormation sends no
-    Delete for an id it never accepted); if that fails, the claim may still be held, and the
-    answer says so (a claim-held id, whose Delete releases it)."""
+    Delete for an id it never accepted): one taken over goes back to its earlier owner, with
+    its Found. If that fails, the claim may still be held, and the answer says so (a
+    claim-held id, whose Delete releases it)."""
     try:
-        book.release(domain_name, owner)
+        if previous is not None:
+            book.hand_back(domain_name, owner, previous)
+        else:
+            book.release(domain_name, owner)
     except ProviderError as error:
         logger.warning(
             "Could not release the claim: the answer says a claim may be held", reason=str(error)

@@ -106,7 +106,8 @@ class Plan:
     """The live status of RuleBasedMatching when the plan changes it while the service locks it
     (IN_PROGRESS), else ""."""
     left: tuple[str, ...] = ()
-    """Settings left as they are because the service locks them (logged as a warning)."""
+    """Settings left as they are: the service locks them, or the change would leave them without
+    a member the API requires (logged as a warning); members of them are never forgotten."""
     warnings: tuple[str, ...] = ()
     """Members left as they are, and why (logged as a warning)."""
     note: str = ""
@@ -214,6 +215,11 @@ def plan(
         for path, value in wanted.items():
             if member_differs(path, value, live_value(live, path)):
                 edits.setdefault(setting_of(path), {})[path] = value
+                # The objects around a member it sends need their Enabled (the API requires it):
+                # send the one the properties give, even where it equals "absent" (false).
+                for enabled in _enabled_around(path):
+                    if enabled in wanted:
+                        edits[setting_of(path)].setdefault(enabled, wanted[enabled])
         tag = {key: value for key, value in new.Tags.items() if tags.get(key) != value}
         old = request.old if base.kind == "update" else None
         for path, value in dropped(old, new).items():
@@ -221,10 +227,12 @@ def plan(
         for key, value in dropped_tags(old, new).items():
             _undo_tag(key, value, tags, found_tags, new.OnDelete, tag, untag, notes)
     changes: dict[str, Any] = {}
+    unmerged: list[str] = []
     for name in SETTINGS:
         if name in edits:
             value = merged(name, live_value(live, name), edits[name])
             if value is None:
+                unmerged.append(name)
                 notes.append(
                     f"{name}: left as it is (the change would leave it without a member "
                     "the API requires)"
@@ -243,7 +251,14 @@ def plan(
         calls.append(Call("TagResource", {"resourceArn": base.arn, "tags": tag}))
     if untag:
         calls.append(Call("UntagResource", {"resourceArn": base.arn, "tagKeys": untag}))
-    return replace(base, calls=tuple(calls), lock=lock, warnings=tuple(notes))
+    return replace(base, calls=tuple(calls), lock=lock, warnings=tuple(notes), left=tuple(unmerged))
+
+
+def _enabled_around(path: str) -> list[str]:
+    """The `Enabled` member of each object that holds `path` (`Matching.AutoMerging.Enabled`
+    and `Matching.Enabled` around `Matching.AutoMerging.ConflictResolution`)."""
+    parts = path.split(".")
+    return [".".join([*parts[:end], "Enabled"]) for end in range(1, len(parts))]
 
 
 def dropped(old: DomainProperties | None, new: DomainProperties) -> dict[str, Any]:
