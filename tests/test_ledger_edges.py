@@ -114,3 +114,44 @@ def test_a_change_inside_an_object_the_domain_lacks_sends_its_enabled(profiles, 
             "ConflictResolution": {"ConflictResolvingModel": "RECENCY"},
         },
     }
+
+
+def test_a_rollback_never_fails_over_a_domain_deleted_out_of_band(profiles, cfn, ledger):
+    stack = create_stack()
+    create = event("create.json", {"DefaultExpirationDays": "30"}, StackId=stack)
+    assert invoke(create, cfn)["Status"] == "SUCCESS"
+    update = event("update.json", {"DefaultExpirationDays": "60"}, StackId=stack)
+    update["OldResourceProperties"] = copy.deepcopy(create["ResourceProperties"])
+    del profiles.domains[DOMAIN]  # someone deleted the domain: the forward update fails
+    assert invoke(update, cfn)["Status"] == "FAILED"
+    rolling_back(stack)
+
+    body = invoke(rollback_of(update), cfn)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert body["Data"]["DomainName"] == DOMAIN
+    assert body["Data"]["RuleBasedMatchingStatus"] == ""
+
+
+def test_a_rejected_tag_is_not_read_as_the_lock(profiles, cfn, ledger):
+    stack = create_stack()
+    create = event("create.json", {"RuleBasedMatching": {"Enabled": "true"}}, StackId=stack)
+    assert invoke(create, cfn)["Status"] == "SUCCESS"
+    profiles.rule_based_matching_status(DOMAIN, "ACTIVE")
+    update = event(
+        "update.json",
+        {
+            "RuleBasedMatching": {"Enabled": "true", "MaxAllowedRuleLevelForMatching": "3"},
+            "Tags": {"team": "crm"},
+        },
+        StackId=stack,
+    )
+    update["OldResourceProperties"] = copy.deepcopy(create["ResourceProperties"])
+    profiles.fail("TagResource", "BadRequestException")
+    profiles.calls.clear()
+
+    body = invoke(update, cfn)
+
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("TagResource on domain 'crm-profiles' was rejected")
+    assert profiles.operations().count("UpdateDomain") == 1, "not re-applied as if locked"

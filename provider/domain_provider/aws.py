@@ -188,7 +188,9 @@ def translate(operation: str, error: Exception, name: str, arn: str) -> Provider
     if code == "ResourceNotFoundException":
         return DomainNotFound(name, arn.split(":")[3] if arn.count(":") >= 3 else "this region")
     if code == "BadRequestException":
-        return RequestRejected(f"{operation} on domain {name!r} was rejected: {message}")
+        rejected = RequestRejected(f"{operation} on domain {name!r} was rejected: {message}")
+        rejected.operation = operation
+        return rejected
     metadata = error.response.get("ResponseMetadata", {})
     if code in RETRYABLE or metadata.get("HTTPStatusCode", 0) >= 500:
         return ServiceUnavailable(

@@ -79,7 +79,9 @@ class AccessDenied(ProviderError):
 
 
 class RequestRejected(ProviderError):
-    """Customer Profiles refused the request (BadRequestException)."""
+    """Customer Profiles refused the request (BadRequestException); `operation` is the call."""
+
+    operation: str = ""
 
 
 class ServiceUnavailable(ProviderError):

@@ -108,13 +108,13 @@ def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
     book = ledger(progress)
     fresh = base.kind in ("create", "replacement")
     taken, previous = False, None
+    stack = Stack(request, progress)
     try:
         if fresh:  # the claim before the read: Found is what the domain held once it was ours
             taken, previous = claim(book, name, owner, request, progress)
         live = read_domain(profiles, name, base.arn, progress)
         if live is None:
             raise DomainNotFound(name, request.region)
-        stack = Stack(request, progress)
         for warning in checked_destinations(
             new,
             live,
@@ -141,6 +141,8 @@ def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
     except ProviderError as error:
         if fresh and taken and progress.claim_held and not progress.changed:
             release_on_failure(book, name, owner, progress, previous)
+        if left_by_rollback(error, base, stack, progress):
+            return Outcome(base.physical_id, domain_data({"DomainName": name}, base.arn))
         if progress.claim_held and progress.changed and base.kind == "replacement":
             raise error.with_hint(
                 f"; the claim on {name!r} is kept (it may have changed): retry, or "
@@ -154,6 +156,25 @@ def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
     }  # left as it is: still what was found
     forget_dropped(book, name, owner, kept, dropped_tags(old, new))
     return Outcome(the_plan.physical_id, domain_data(domain or live, the_plan.arn))
+
+
+ROLLBACK_MAY_LEAVE = (DomainNotFound, LedgerUnavailable, DomainClaimed, LedgerItemInvalid)
+"""What a rollback leaves as it is rather than fail over: the domain gone, the ledger unusable,
+the domain another live resource's (the forward change these stopped changed nothing)."""
+
+
+def left_by_rollback(error: ProviderError, base: Plan, stack: Stack, progress: Progress) -> bool:
+    """Whether an Update that changed nothing answers SUCCESS over `error` because the stack
+    rolls back (one DescribeStacks, only then): a failed rollback has no way out."""
+    if base.kind == "create" or progress.changed or not isinstance(error, ROLLBACK_MAY_LEAVE):
+        return False
+    if stack.rolling_back() is not True:
+        return False
+    logger.warning(
+        "The rollback leaves the domain as it is: it cannot be configured now",
+        reason=str(error),
+    )
+    return True
 
 
 def claim(
@@ -308,8 +329,10 @@ def delete(request: Request, base: Plan, progress: Progress) -> Outcome:
     if not owner.owns(item):
         try:
             item = take_over(book, item, owner, request, progress)
-        except DomainClaimed:
-            logger.info("Another resource owns this domain: leaving it alone")
+        except DomainClaimed as claimed:
+            logger.warning(
+                "Another resource owns this domain: leaving it alone", reason=str(claimed)
+            )
             return Outcome(base.physical_id)
     profiles = customer_profiles_client()
     live = read_domain(profiles, name, base.arn, progress)
@@ -383,7 +406,8 @@ def change(
         domain = apply(profiles, the_plan, progress)
     except RequestRejected as refused:
         status = live_status(live)
-        if not the_plan.carries(LOCKED) or status not in LOCKABLE:
+        lockable = refused.operation == "UpdateDomain" and status in LOCKABLE
+        if not the_plan.carries(LOCKED) or not lockable:
             raise
         if not yields_to_lock(stack.direction(the_plan.kind)):
             raise RuleBasedMatchingLocked(status, refused.detail or refused.action) from None
