@@ -69,6 +69,14 @@ def profiles(ledger: Any) -> CustomerProfilesBackend:
 
 
 @pytest.fixture
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK retries without waiting (the attempts are what matters here)."""
+    from botocore.retries import standard
+
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
+
+
+@pytest.fixture
 def cloudformation_stack(aws: None) -> str:
     """A stack in moto's CloudFormation; its StackId."""
     from tests.support.stacks import create_stack

@@ -7,7 +7,6 @@ generous bounds (the answer arrives before the Lambda's deadline), never as spee
 
 from __future__ import annotations
 
-import copy
 import multiprocessing
 import os
 import time
@@ -21,10 +20,9 @@ from botocore.retries import standard
 
 from domain_provider.aws import customer_profiles_client
 from tests.support.aws import ARN, DOMAIN
+from tests.support.lambdas import deliver
 from tests.support.logs import parse_json_logs
 from tools.local.cloudformation import (
-    LambdaContext,
-    ResponseBucket,
     answer_in_container,
     invoke,
     load_event,
@@ -36,15 +34,6 @@ from tools.local.customer_profiles import CustomerProfilesBackend
 def state(profiles: CustomerProfilesBackend, name: str = DOMAIN) -> dict[str, Any]:
     """The domain, without the time of its last change (which every call moves)."""
     return {**profiles.handle("GetDomain", {"DomainName": name}), "LastUpdatedAt": None}
-
-
-def deliver(event: dict[str, Any], cfn: ResponseBucket, timeout: float) -> tuple[float, float]:
-    """Run the handler once with a `timeout`-second Lambda; (its deadline, when it returned)."""
-    from domain_provider.handler import handler
-
-    context = LambdaContext(timeout=timeout)
-    handler(copy.deepcopy(event), context)
-    return context.started + timeout, time.monotonic()
 
 
 @pytest.fixture

@@ -1,6 +1,9 @@
 """The rule-based matching lock as data: one predicate decides, from the event's direction,
 whether an event leaves a locked RuleBasedMatching as it is or fails; the stack's status is read
-at most once, and only when an Update or a replacement meets the lock."""
+at most once, and only when an Update or a replacement meets the lock (contract: "Rule-based
+matching is locked while the service processes it"); then end to end, real-shaped events through
+the real handler: a forward change fails before any change, a Delete or a rollback leaves the lock
+and puts back everything else."""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ import pytest
 
 from domain_provider.planner import Direction, Kind, direction, yields_to_lock
 from tests.support.aws import DOMAIN, state
+from tests.support.lifecycle import delete_of, settled
+from tests.support.logs import parse_json_logs
 from tests.support.stacks import rolling_back
 from tools.local.cloudformation import invoke, load_event, rollback_of
 
@@ -144,3 +149,107 @@ def test_a_forward_change_fails_and_a_rollback_or_delete_leaves_the_lock(
     assert len(stack_reads) == reads, "the stack is read at most once, only when needed"
     refused_then_retried = status != "IN_PROGRESS" and kind not in FORWARD
     assert len(sent) <= (2 if refused_then_retried else 1)
+
+
+RULES_CHANGED = {"Enabled": "true", "MaxAllowedRuleLevelForMatching": "3"}
+"""A RuleBasedMatching that differs from create.json's (which allows level 2)."""
+
+
+# The rule-based matching lock ---------------------------------------------------------------------
+
+
+def test_a_forward_change_while_rule_based_matching_is_in_progress_fails_before_any_change(
+    profiles, cfn, cloudformation_stack
+):
+    create, event = load_event("create.json"), load_event("update.json")
+    for each in (create, event):
+        each["StackId"] = cloudformation_stack
+    invoke(create, cfn)
+    profiles.rule_based_matching_status(DOMAIN, "IN_PROGRESS")
+    event["ResourceProperties"]["RuleBasedMatching"] = RULES_CHANGED
+    profiles.calls.clear()
+
+    body = invoke(event, cfn)
+
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith(
+        "RuleBasedMatching: cannot change while the service processes it (status IN_PROGRESS)"
+    )
+    assert "retry" in body["Reason"]
+    assert profiles.operations() == ["GetDomain"]
+
+
+def test_a_refusal_by_the_service_reads_the_same(profiles, cfn, cloudformation_stack):
+    create, event = load_event("create.json"), load_event("update.json")
+    for each in (create, event):
+        each["StackId"] = cloudformation_stack
+    invoke(create, cfn)
+    profiles.rule_based_matching_status(DOMAIN, "ACTIVE", locked_after_active=True)
+    event["ResourceProperties"]["RuleBasedMatching"] = RULES_CHANGED
+
+    body = invoke(event, cfn)
+
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("RuleBasedMatching: cannot change while the service processes")
+
+
+def test_a_delete_under_the_lock_puts_back_everything_else_and_succeeds(profiles, cfn, json_logs):
+    create = load_event("create.json")
+    invoke(create, cfn)
+    profiles.rule_based_matching_status(DOMAIN, "IN_PROGRESS")
+
+    body = invoke(delete_of(create), cfn)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    now = settled(profiles)
+    assert now["RuleBasedMatching"]["Enabled"] is True, "left as it is"
+    assert now["DataStore"] == {"Enabled": False}
+    left = [line for line in parse_json_logs(json_logs) if line.get("left")]
+    assert left[0]["left"] == ["RuleBasedMatching"]
+    assert left[0]["level"] == "WARNING"
+
+
+def test_a_delete_refused_for_the_lock_retries_once_without_it(profiles, cfn):
+    create = load_event("create.json")
+    invoke(create, cfn)
+    profiles.rule_based_matching_status(DOMAIN, "ACTIVE", locked_after_active=True)
+    profiles.calls.clear()
+
+    body = invoke(delete_of(create), cfn)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert profiles.operations() == ["GetDomain", "UpdateDomain", "UpdateDomain", "UntagResource"]
+    assert "RuleBasedMatching" not in profiles.calls[2][1]
+
+
+def test_a_rollback_under_the_lock_leaves_it_and_succeeds(profiles, cfn, cloudformation_stack):
+    update = load_event("update.json")
+    for event in (load_event("create.json"), update):
+        event["StackId"] = cloudformation_stack
+        invoke(event, cfn)
+    profiles.rule_based_matching_status(DOMAIN, "IN_PROGRESS")
+    rolling_back(cloudformation_stack)
+
+    body = invoke(rollback_of(update), cfn)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    now = settled(profiles)
+    assert now["RuleBasedMatching"]["Enabled"] is False, "left as the forward update set it"
+    assert "DefaultEncryptionKey" in now, "everything else rolled back"
+
+
+def test_a_forward_update_reads_the_stack_only_when_the_lock_is_met(
+    profiles, cfn, cloudformation_stack
+):
+    update = load_event("update.json")
+    create = load_event("create.json")
+    for event in (create, update):
+        event["StackId"] = cloudformation_stack
+    invoke(create, cfn)
+    profiles.rule_based_matching_status(DOMAIN, "IN_PROGRESS")
+    update["ResourceProperties"]["RuleBasedMatching"] = RULES_CHANGED
+
+    body = invoke(update, cfn)
+
+    assert body["Status"] == "FAILED", "the stack is not rolling back"
+    assert "RuleBasedMatching" in body["Reason"]
