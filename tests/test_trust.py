@@ -244,7 +244,7 @@ def test_a_local_response_url_is_answered_only_with_the_test_setting(profiles, c
 
 
 def test_the_template_never_sets_the_test_setting():
-    from tests.test_template import ROOT
+    from tests.support.processes import ROOT
 
     assert LOCAL_ENDPOINTS_ENV not in (ROOT / "template.yaml").read_text()
 
