@@ -19,6 +19,7 @@ from domain_provider.settings import (
     TRUSTED_ACCOUNTS_ENV,
 )
 from tests.support.intrinsics import PSEUDO, ParameterError, Stack, load
+from tests.support.processes import ROOT
 from tests.support.template import (
     ACCOUNT,
     DOMAINS,
@@ -26,7 +27,6 @@ from tests.support.template import (
     OTHER_KEY,
     PARTITION,
     REGION,
-    ROOT,
     STRANGER,
     TEMPLATE,
     TRUSTED,

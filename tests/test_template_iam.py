@@ -19,6 +19,7 @@ import cfnlint  # type: ignore[import-untyped]
 import pytest
 
 from tests.support.intrinsics import Stack, allows, denies
+from tests.support.processes import ROOT
 from tests.support.template import (
     ACCOUNT,
     DOMAINS,
@@ -26,7 +27,6 @@ from tests.support.template import (
     OTHER_KEY,
     PARTITION,
     REGION,
-    ROOT,
     STRANGER,
     TEMPLATE,
     TRUSTED,
