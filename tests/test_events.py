@@ -15,7 +15,8 @@ from domain_provider.request import Request, parse_request
 from tools.local.cloudformation import EVENTS, LambdaContext, load_event
 
 EVENT_FILES = sorted(path.name for path in EVENTS.glob("*.json"))
-SCHEDULED = {"scheduled-drift-check.json"}  # EventBridge's, not CloudFormation's: test_drift.py
+# EventBridge's, not CloudFormation's: test_drift_schedule.py
+SCHEDULED = {"scheduled-drift-check.json"}
 CLOUDFORMATION_EVENTS = [name for name in EVENT_FILES if name not in SCHEDULED]
 INVALID_ON_PURPOSE = {"delete-after-failed-create.json"}  # the properties of a Create that failed
 
