@@ -18,6 +18,8 @@ from typing import Any  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+# The ledger command's tests' fixtures (test_ledger_command.py, test_ledger_release.py).
+from tests.support.ledger_command import calls, seeded  # noqa: E402, F401
 from tools.local.cloudformation import ResponseBucket, response_bucket  # noqa: E402
 from tools.local.customer_profiles import CustomerProfilesBackend, backend  # noqa: E402
 from tools.local.ledger import LEDGER_TABLE, create_ledger_table  # noqa: E402
