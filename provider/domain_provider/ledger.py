@@ -360,22 +360,13 @@ class Ledger:
     def hand_back(self, domain_name: str, owner: Owner, holder: Owner) -> bool:
         """Give a claim taken over from `holder` back to it (a Create that took it over failed
         before changing anything): its Found stays. False when `owner` no longer holds it."""
-        try:
-            self._run(
-                "UpdateItem",
-                lambda: self._client.update_item(
-                    TableName=self.table_name,
-                    Key={"DomainName": {"S": domain_name}},
-                    UpdateExpression="SET #owner = :holder",
-                    ConditionExpression="#owner = :owner",
-                    ExpressionAttributeNames={"#owner": "Owner"},
-                    ExpressionAttributeValues={":owner": owner.value(), ":holder": holder.value()},
-                ),
-                domain_name,
-            )
-        except Claimed:
-            return False
-        return True
+        return self._if_owned(
+            "UpdateItem",
+            domain_name,
+            owner,
+            UpdateExpression="SET #owner = :holder",
+            values={":holder": holder.value()},
+        )
 
     def forget(
         self, domain_name: str, owner: Owner, paths: Iterable[str], tag_keys: Iterable[str]
@@ -383,39 +374,41 @@ class Ledger:
         """Remove the Found records of members and tag keys the resource no longer manages
         (after the change that dropped them succeeded); False when another resource holds the
         claim."""
-        names = {"#owner": "Owner"}
         removed = [FOUND_PREFIX + path for path in paths]
         removed += [FOUND_TAG_PREFIX + key for key in tag_keys]
-        for index, name in enumerate(removed):
-            names[f"#r{index}"] = name
-        try:
-            self._run(
-                "UpdateItem",
-                lambda: self._client.update_item(
-                    TableName=self.table_name,
-                    Key={"DomainName": {"S": domain_name}},
-                    UpdateExpression="REMOVE " + ", ".join(f"#r{i}" for i in range(len(removed))),
-                    ConditionExpression="#owner = :owner",
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues={":owner": owner.value()},
-                ),
-                domain_name,
-            )
-        except Claimed:
-            return False
-        return True
+        return self._if_owned(
+            "UpdateItem",
+            domain_name,
+            owner,
+            UpdateExpression="REMOVE " + ", ".join(f"#r{i}" for i in range(len(removed))),
+            names={f"#r{index}": name for index, name in enumerate(removed)},
+        )
 
     def release(self, domain_name: str, owner: Owner) -> bool:
         """Delete the item if `owner` holds it; False when there is none or another holds it."""
+        return self._if_owned("DeleteItem", domain_name, owner)
+
+    def _if_owned(
+        self,
+        operation: str,
+        domain_name: str,
+        owner: Owner,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+        **request: Any,
+    ) -> bool:
+        """One write on the condition that `owner` holds the claim; False when it does not."""
+        write = self._client.update_item if operation == "UpdateItem" else self._client.delete_item
         try:
             self._run(
-                "DeleteItem",
-                lambda: self._client.delete_item(
+                operation,
+                lambda: write(
                     TableName=self.table_name,
                     Key={"DomainName": {"S": domain_name}},
                     ConditionExpression="#owner = :owner",
-                    ExpressionAttributeNames={"#owner": "Owner"},
-                    ExpressionAttributeValues={":owner": owner.value()},
+                    ExpressionAttributeNames={"#owner": "Owner", **(names or {})},
+                    ExpressionAttributeValues={":owner": owner.value(), **(values or {})},
+                    **request,
                 ),
                 domain_name,
             )
