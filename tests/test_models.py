@@ -1,6 +1,7 @@
 """The botocore data the artifact ships trimmed (docs/packaging.md): the models of the two services
-the provider calls, through AWS_DATA_PATH, and botocore's own endpoints.json. The provider's
-whole life runs on them, and every client sends its requests where botocore's full data does."""
+the provider calls, through AWS_DATA_PATH, botocore's own endpoints.json, and its service folders.
+The provider's whole life runs on them, and every client sends its requests where botocore's full
+data does."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 from botocore.config import Config
 from botocore.loaders import Loader
 
-from domain_provider.operations import CLIENTS, OPERATIONS
+from domain_provider.operations import CLIENTS, CREDENTIAL_CLIENTS, OPERATIONS
 from tests.support.processes import python
 from tools.local.ledger import NO_EXTRA_DATA
 
@@ -32,6 +33,7 @@ def trimmed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     site = tmp_path_factory.mktemp("site")
     shutil.copytree(Path(botocore.__file__).parent, site / "botocore")
     PACKAGE["trim_endpoints"](site / "botocore" / "data", SOURCE)
+    PACKAGE["trim_services"](site / "botocore" / "data", SOURCE)
     models: Path = PACKAGE["trim_models"](site / "botocore" / "data", SOURCE, site / "models")
     return site, models
 
@@ -162,3 +164,15 @@ def test_the_shipped_endpoints_json_holds_only_the_providers_services(trimmed):
     services = {name for partition in endpoints["partitions"] for name in partition["services"]}
 
     assert services == {"profile", "dynamodb", "cloudformation"}
+
+
+def test_the_shipped_data_holds_only_the_providers_and_the_credential_providers_folders(trimmed):
+    site, _ = trimmed
+    data = site / "botocore" / "data"
+
+    folders = {path.name for path in data.iterdir() if path.is_dir()}
+
+    assert folders == {*CLIENTS, *CREDENTIAL_CLIENTS}
+    assert {path.name for path in data.iterdir() if path.is_file()} == {
+        path.name for path in (Path(botocore.__file__).parent / "data").iterdir() if path.is_file()
+    }, "botocore's own files (partitions, defaults, retries) all stay"

@@ -24,6 +24,7 @@ from typing import Any
 
 from domain_provider.aws import (
     apply,
+    built_beside,
     customer_profiles_client,
     describe_stack_resource,
     read_domain,
@@ -103,16 +104,16 @@ def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
     assert request.properties is not None
     assert base.domain_name is not None
     name, new = base.domain_name, request.properties
-    profiles = customer_profiles_client()
     owner = Owner(request.stack_id, request.logical_id)
     book = ledger(progress)
+    profiles = built_beside(customer_profiles_client)  # while the claim waits on the network
     fresh = base.kind in ("create", "replacement")
     taken, previous = False, None
     stack = Stack(request, progress)
     try:
         if fresh:  # the claim before the read: Found is what the domain held once it was ours
             taken, previous = claim(book, name, owner, request, progress)
-        live = read_domain(profiles, name, base.arn, progress)
+        live = read_domain(profiles(), name, base.arn, progress)
         if live is None:
             raise DomainNotFound(name, request.region)
         for warning in checked_destinations(
@@ -137,7 +138,7 @@ def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
         if item.problem:
             raise LedgerItemInvalid(name, book.table_name, item.problem)
         the_plan = plan(request, base, live, item.found, item.found_tags)
-        the_plan, domain = change(stack, the_plan, live, progress, profiles)
+        the_plan, domain = change(stack, the_plan, live, progress, profiles())
     except ProviderError as error:
         if fresh and taken and progress.claim_held and not progress.changed:
             release_on_failure(book, name, owner, progress, previous)
