@@ -7,14 +7,14 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import boto3
 import pytest
 
-from domain_provider import aws
 from domain_provider.aws import built_beside, customer_profiles_client
 from tests.support.lifecycle import delete_of, item
 from tools.local.cloudformation import invoke, load_event
 
-REAL_CLIENT = aws.boto3.client
+REAL_CLIENT = boto3.client
 
 
 def test_a_cold_create_builds_its_customer_profiles_client_while_the_claim_is_in_flight(
@@ -28,7 +28,7 @@ def test_a_cold_create_builds_its_customer_profiles_client_while_the_claim_is_in
             built.set()
         return made
 
-    monkeypatch.setattr(aws.boto3, "client", client)
+    monkeypatch.setattr(boto3, "client", client)
     # The claim waits (generously) for the client: built after the claim, it would never come.
     waited: list[bool] = []
     ledger.meta.events.register(
@@ -58,14 +58,14 @@ def test_a_client_that_cannot_be_built_fails_the_create_and_its_delete_releases_
             raise ValueError("no such endpoint")
         return REAL_CLIENT(service, **kwargs)
 
-    monkeypatch.setattr(aws.boto3, "client", client)
+    monkeypatch.setattr(boto3, "client", client)
 
     failed = invoke(load_event("create.json"), cfn)
 
     assert failed["Status"] == "FAILED"
     assert "ValueError: no such endpoint" in failed["Reason"]
     assert profiles.operations() == []  # the domain was never read, let alone changed
-    monkeypatch.setattr(aws.boto3, "client", REAL_CLIENT)
+    monkeypatch.setattr(boto3, "client", REAL_CLIENT)
     delete = delete_of(load_event("create.json"))
     delete["PhysicalResourceId"] = failed["PhysicalResourceId"]
     assert invoke(delete, cfn)["Status"] == "SUCCESS"

@@ -4,7 +4,8 @@ Rules:
 - Clients are created once per container, lazily, with the SDK's own retry mode (throttling and
   5xx are retried with backoff). `boto3.client` shares the default session's loaders. A cold
   container builds its Customer Profiles client on a thread while its first ledger call waits
-  on the network (`built_beside`), never two clients at once.
+  on the network (`built_beside`), never two clients at once. Every client verifies TLS
+  against the container's one trust store (trust_store.py), loaded once.
 - A Reason is written as an action a person can take, then the service's own words.
 - What the SDK's attempts meet is written into the event's `Progress`: the last error being
   retried, and whether the domain may have changed (a mutating call succeeded, or an attempt got a
@@ -47,6 +48,7 @@ from domain_provider.errors import (
 from domain_provider.logs import logger
 from domain_provider.planner import MUTATING, Call, Plan
 from domain_provider.progress import Progress
+from domain_provider.trust_store import share
 
 RETRYABLE = {"ThrottlingException", "InternalServerException", "ServiceUnavailable"}
 NEVER_SENT = (ConnectTimeoutError, EndpointConnectionError)
@@ -73,7 +75,7 @@ def _config() -> Config:
 @cache
 def customer_profiles_client() -> Any:
     """The container's client. Retry mode and attempts follow AWS_RETRY_MODE / AWS_MAX_ATTEMPTS."""
-    return boto3.client("customer-profiles", config=_config())
+    return share(boto3.client("customer-profiles", config=_config()))
 
 
 def built_beside(client: Callable[[], T]) -> Callable[[], T]:
@@ -108,7 +110,7 @@ def built_beside(client: Callable[[], T]) -> Callable[[], T]:
 @cache
 def dynamodb_client() -> Any:
     """The container's DynamoDB client, for the ledger (same retry settings)."""
-    return boto3.client("dynamodb", config=_config())
+    return share(boto3.client("dynamodb", config=_config()))
 
 
 def read_domain(
@@ -246,7 +248,7 @@ ROLLING_BACK = (
 @cache
 def cloudformation_client() -> Any:
     """The container's CloudFormation client: made only when a stack must be asked."""
-    return boto3.client("cloudformation", config=_config())
+    return share(boto3.client("cloudformation", config=_config()))
 
 
 def stack_rolling_back(stack_id: str, progress: Progress) -> bool | None:

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from domain_provider.errors import clip
 from domain_provider.logs import logger, redactor
+from domain_provider.trust_store import answer_context
 
 RESPONSE_LIMIT = 4096
 """CloudFormation's limit on a response body, in bytes."""
@@ -171,7 +172,9 @@ def put_response(url: str, body: dict[str, Any], deadline: float) -> bool:
             logger.error("Could not send the response before the deadline", attempts=attempt - 1)
             return False
         try:
-            connection = HTTPSConnection(parts.netloc, timeout=min(timeout, 10.0))
+            connection = HTTPSConnection(
+                parts.netloc, timeout=min(timeout, 10.0), context=answer_context()
+            )
             connection.request("PUT", path, body=payload, headers=headers)
             status = connection.getresponse().status
             connection.close()

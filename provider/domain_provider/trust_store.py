@@ -1,0 +1,77 @@
+"""One TLS trust store per container, loaded once: every connection the provider opens (its
+botocore clients' and the answer PUT's) verifies the server against it.
+
+Left alone, a cold Create loads a CA bundle three times: botocore loads its bundle (about 140
+certificates) into the SSL context of each new connection, once for DynamoDB and once for
+Customer Profiles, and Python's http.client loads the system's store for the answer PUT; each
+load is about 20 ms of CPU on a full core, and Lambda gives a small function a fraction of one.
+
+Rules:
+- The bundle is the one botocore's clients verify against: AWS_CA_BUNDLE, else botocore's own
+  (`get_cert_path`); a client that verifies against another bundle, or not at all, or reaches
+  AWS through a proxy, is left as botocore made it.
+- The store verifies as botocore does (its own context: TLS 1.2 or later, no compression) and
+  checks the host name in the handshake, so the answer PUT may use it too; were it ever made
+  unable to check host names, the PUT would fall back to Python's default context.
+- Sharing drops only botocore's reload: a connection whose context is the store, and whose CA
+  file is the bundle already in it, is not given the file again.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from functools import cache
+from typing import Any
+
+from botocore.httpsession import URLLib3Session, create_urllib3_context, get_cert_path
+
+
+def bundle() -> str:
+    """The CA bundle botocore's clients verify against (AWS_CA_BUNDLE, else botocore's)."""
+    return str(get_cert_path(os.environ.get("AWS_CA_BUNDLE") or True))
+
+
+@cache
+def store() -> ssl.SSLContext:
+    """The container's trust store: botocore's context with the bundle loaded, and the host
+    name checked in the handshake."""
+    context: ssl.SSLContext = create_urllib3_context()
+    context.check_hostname = True
+    context.load_verify_locations(cafile=bundle())
+    return context
+
+
+def answer_context() -> ssl.SSLContext | None:
+    """The context of the answer PUT: the store, unless it cannot check host names (then None:
+    Python's default context)."""
+    context = store()
+    if context.check_hostname and context.verify_mode == ssl.CERT_REQUIRED:
+        return context
+    return None
+
+
+def share(client: Any) -> Any:
+    """`client`, its new connections given the store instead of a fresh load of the bundle;
+    left as it is where botocore made it otherwise than this module expects."""
+    http: Any = getattr(getattr(client, "_endpoint", None), "http_session", None)
+    if type(http) is not URLLib3Session:
+        return client
+    verify, proxies = getattr(http, "_verify", None), getattr(http, "_proxy_config", None)
+    manager = getattr(http, "_manager", None)
+    if not verify or str(get_cert_path(verify)) != bundle() or manager is None:
+        return client
+    if proxies is None or getattr(proxies, "_proxies", True):
+        return client
+    shared = store()
+    manager.connection_pool_kw["ssl_context"] = shared
+    botocores = http._setup_ssl_cert
+
+    def setup_ssl_cert(conn: Any, url: str, verify: Any) -> None:
+        botocores(conn, url, verify)
+        context = getattr(conn, "conn_kw", {}).get("ssl_context")
+        if context is shared and conn.ca_certs is not None and str(conn.ca_certs) == bundle():
+            conn.ca_certs = None  # in the store already
+
+    http._setup_ssl_cert = setup_ssl_cert
+    return client
