@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import argparse
 import copy
+import io
 import json
 import logging
 import os
 import platform
 import runpy
 import shutil
+import ssl
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -43,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "provider"), str(ROOT)]
 from tools.local.environment import FAKE_ENVIRONMENT  # noqa: E402 (after the path)
 from tools.local.ledger import LEDGER_TABLE, create_ledger_table  # noqa: E402
+from tools.local.tls import authority, serve  # noqa: E402
 
 ENV = {
     **FAKE_ENVIRONMENT,
@@ -109,16 +113,10 @@ def handler(event, context):
 """
 # One cold container: argv = sys.path entries (os.pathsep-joined), handler module, event JSON.
 # Prints the seconds from the first import to the handler imported, and to its first answer
-# PUT. Before the clock starts, http.client (which both import anyway) is made to PUT over
-# plain HTTP to the bench's local receiver; crhelper passes an SSL context, dropped here.
+# PUT; and the CPU seconds the process spent meanwhile (every thread; not the waits on the
+# local AWS). Every connection it opens is HTTPS, to the bench's local servers, as in Lambda.
 COLD_CONTAINER = """
-import http.client, json, os, sys, time
-
-class PlainConnection(http.client.HTTPConnection):
-    def __init__(self, host, context=None, **kwargs):
-        super().__init__(host, **kwargs)
-
-http.client.HTTPSConnection = PlainConnection
+import json, os, sys, time
 
 class Context:
     function_name = "customer-profiles-domain-provider"
@@ -134,19 +132,20 @@ class Context:
 
 sys.path[:0] = sys.argv[1].split(os.pathsep)
 event = json.loads(sys.argv[3])
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 module = __import__(sys.argv[2], fromlist=["handler"])
 imported = time.perf_counter()
 module.handler(event, Context())
 answered = time.perf_counter()
-print(imported - started, answered - started)
+print(imported - started, answered - started, time.process_time() - cpu)
 """
 
 
-def package(args: list[str]) -> None:
-    """Run tools/package.py; its pip output only if it fails."""
+def package(args: list[str], script: Path = ROOT / "tools" / "package.py") -> None:
+    """Run tools/package.py (or an earlier version's `script`); its pip output only if it
+    fails."""
     result = subprocess.run(  # noqa: S603 - fixed argv
-        [sys.executable, str(ROOT / "tools" / "package.py"), *args],
+        [sys.executable, str(script), *args],
         capture_output=True,
         text=True,
         check=False,
@@ -219,9 +218,9 @@ class Wire:
     """The network in front of moto's server (a WSGI middleware): each request waits what the
     current `Network` gives its service, plus a handshake when it is the first of its service
     since `reset` (a container's client opening its connection), before moto serves it; and is
-    recorded. Clients, not TCP connections: moto's server (werkzeug's) closes every connection
-    after one answer, where AWS keeps it open for the SDK's next call. `reset` before each
-    container; nothing else may call the server meanwhile."""
+    recorded. The server keeps each connection open (`KeepAliveWSGI`), as AWS does, so a
+    client's first call is the one that opens its connection. `reset` before each container;
+    nothing else may call the server meanwhile."""
 
     def __init__(self, app: Callable[..., Any]) -> None:
         self.app = app
@@ -255,26 +254,16 @@ class Wire:
 
 
 @contextmanager
-def moto_server() -> Iterator[tuple[str, Wire]]:
+def moto_server(tls: ssl.SSLContext | None = None) -> Iterator[tuple[str, Wire]]:
     """moto's server app (the Customer Profiles double included) behind a `Wire`, on a free
-    localhost port: its URL and the wire. Shares the backends of this process's mock_aws()."""
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
-    from werkzeug.serving import make_server
+    localhost port, over HTTPS with `tls` (the server's side), keeping each connection open for
+    the next request as AWS does: its URL and the wire. Shares the backends of this process's
+    mock_aws()."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log lines in the table
     wire = Wire(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", 0, wire, threaded=True, request_handler=MotoRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", wire
-    finally:
-        server.shutdown()
-        thread.join()
+    with serve(wire, tls) as url:
+        yield url, wire
 
 
 class ResponseReceiver(BaseHTTPRequestHandler):
@@ -296,20 +285,22 @@ class ResponseReceiver(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def local_endpoints() -> Iterator[tuple[str, str, Any, Wire]]:
+def local_endpoints(tls: ssl.SSLContext) -> Iterator[tuple[str, str, Any, Wire]]:
     """Customer Profiles (moto's server with the double; domain crm-profiles exists), the ledger
-    (moto's DynamoDB on the same server) and a response receiver, all on localhost: their URLs,
-    the double's backend, and the server's wire (its network and the requests it saw)."""
+    (moto's DynamoDB on the same server) and a response receiver, all on localhost over HTTPS
+    with `tls` (the servers' side): their URLs, the double's backend, and the server's wire (its
+    network and the requests it saw)."""
     import boto3
     from moto import mock_aws
 
     from tools.local.customer_profiles import backend
 
-    with mock_aws(), moto_server() as (endpoint, wire):
+    with mock_aws(), moto_server(tls) as (endpoint, wire):
         profiles = backend()
         profiles.handle("CreateDomain", {"DomainName": "crm-profiles", "DefaultExpirationDays": 9})
         create_ledger_table(boto3.client("dynamodb"))
         receiver = ThreadingHTTPServer(("127.0.0.1", 0), ResponseReceiver)
+        receiver.socket = tls.wrap_socket(receiver.socket, server_side=True)
         threading.Thread(target=receiver.serve_forever, daemon=True).start()
         try:
             yield (
@@ -330,17 +321,19 @@ def fresh_domain(profiles: Any, ledger: Any) -> None:
     ledger.delete_item(TableName=LEDGER_TABLE, Key={"DomainName": {"S": "crm-profiles"}})
 
 
-def stock_endpoints() -> Path:
-    """botocore's own endpoints.json, of the version the artifact bundles (the bench's venv pins
+def stock_data() -> Path:
+    """botocore's own data folder, of the version the artifact bundles (the bench's venv pins
     the same botocore)."""
     import botocore
 
     pinned = (ROOT / "provider" / "requirements.txt").read_text()
     assert f"botocore=={botocore.__version__}" in pinned, "the bench needs the artifact's botocore"
-    return Path(botocore.__file__).parent / "data" / "endpoints.json"
+    return Path(botocore.__file__).parent / "data"
 
 
-STOCK_ENDPOINTS = stock_endpoints()
+STOCK_DATA = stock_data()
+CRHELPER_CLIENTS = ("lambda", "events", "logs")
+"""The services crhelper's CfnResource() makes clients of when it is built (its polling)."""
 
 
 def build_variants(work: Path, python: str) -> dict[str, list[Path]]:
@@ -357,11 +350,19 @@ def build_variants(work: Path, python: str) -> dict[str, list[Path]]:
     source_only = work / "source" / PACKAGE["FUNCTION_ID"]
     shutil.copytree(tree, source_only, ignore=shutil.ignore_patterns("__pycache__"))
     # A plain handler is deployed with stock botocore data: the same trees with botocore's own
-    # endpoints.json back (the provider's artifact trims it; docs/packaging.md).
+    # data back, every service and the whole endpoints.json (the provider's artifact trims
+    # both; docs/packaging.md).
     stock = {name: work / f"stock-{name}" for name in ("bytecode", "source")}
     for name, folder in (("bytecode", tree), ("source", source_only)):
         shutil.copytree(folder, stock[name], ignore=shutil.ignore_patterns("models"))
-        shutil.copyfile(STOCK_ENDPOINTS, stock[name] / "botocore" / "data" / "endpoints.json")
+        shutil.rmtree(stock[name] / "botocore" / "data")
+        shutil.copytree(STOCK_DATA, stock[name] / "botocore" / "data")
+    # Like for like: the artifact's trimmed data, plus the three services crhelper's own
+    # CfnResource() makes clients of at import (lambda, events, logs).
+    trimmed = work / "trimmed-for-crhelper"
+    shutil.copytree(tree, trimmed, ignore=shutil.ignore_patterns("models"))
+    for service in CRHELPER_CLIENTS:
+        shutil.copytree(STOCK_DATA / service, trimmed / "botocore" / "data" / service)
     naive = {name: work / f"naive-{name}" for name in ("bytecode", "source")}
     for folder in naive.values():
         folder.mkdir()
@@ -372,11 +373,41 @@ def build_variants(work: Path, python: str) -> dict[str, list[Path]]:
         "provider/source": [source_only],
         "naive/bytecode": [naive["bytecode"], stock["bytecode"]],
         "naive/source": [naive["source"], stock["source"]],
-        "naive-on-trimmed-data/bytecode": [naive["bytecode"], tree],
+        "naive-on-trimmed-data/bytecode": [naive["bytecode"], trimmed],
     }
 
 
-def cold_start(runs: int) -> dict[str, Any]:
+def build_baseline(work: Path, python: str, revision: str) -> Path:
+    """The artifact an earlier version builds for this machine's CPU, with bytecode, by its own
+    packaging script (`tools/package.py`, or `.ci/package.py` before 0.3.0), from the revision's
+    files (`git archive`): its function folder."""
+    source = work / "baseline-source"
+    source.mkdir()
+    archive = subprocess.run(  # noqa: S603 - fixed argv
+        ["git", "-C", str(ROOT), "archive", "--format=tar", revision],  # noqa: S607
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(source, filter="data")
+    script = next(
+        path
+        for path in (source / "tools" / "package.py", source / ".ci" / "package.py")
+        if path.is_file()
+    )
+    out = work / "baseline"
+    package(
+        [
+            *("--out", str(out)),
+            *("--platform", f"manylinux2014_{platform.machine()}"),
+            *("--python-version", RUNTIME_PYTHON, "--python", python),
+        ],
+        script,
+    )
+    return out / PACKAGE["FUNCTION_ID"]
+
+
+def cold_start(runs: int, baseline: str | None = None) -> dict[str, Any]:
     """Medians over `runs` rounds (after one uncounted); each round runs every variant once, in
     a rotating order, each in a fresh CPython 3.13 process (-S: nothing but the artifact on
     sys.path; no bytecode written): provider or plain crhelper handler, with or without bytecode,
@@ -390,14 +421,19 @@ def cold_start(runs: int) -> dict[str, Any]:
         "naive-on-trimmed-data": "naive_handler",
     }
     event = json.loads((ROOT / "events" / "create.json").read_text())
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        local_endpoints() as (endpoint, response_url, profiles, wire),
-    ):
+    with ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        tls = authority(Path(tmp))
+        endpoint, response_url, profiles, wire = stack.enter_context(
+            local_endpoints(tls.server_context())
+        )
         import boto3
 
         ledger = boto3.client("dynamodb")  # in-process: moto's backend, which the server shares
         paths = build_variants(Path(tmp), python)
+        if baseline:
+            paths["baseline/bytecode"] = [build_baseline(Path(tmp), python, baseline)]
+            modules["baseline"] = "domain_provider.handler"
         event["ResponseURL"] = response_url
         env = {
             **{key: os.environ[key] for key in ENV if key.startswith("AWS_")},
@@ -414,6 +450,7 @@ def cold_start(runs: int) -> dict[str, Any]:
             "POWERTOOLS_SERVICE_NAME": "customer-profiles-domain-provider",
             "POWERTOOLS_LOG_LEVEL": "INFO",
             "PYTHONDONTWRITEBYTECODE": "1",  # /var/task is read-only
+            **tls.environment(),  # the local servers' authority, in the stores Lambda loads
         }
         variants = list(paths) + [
             f"{handler}/bytecode@{network}"
@@ -422,6 +459,7 @@ def cold_start(runs: int) -> dict[str, Any]:
         ]
         answer: dict[str, list[float]] = {variant: [] for variant in variants}
         imports: dict[str, list[float]] = {variant: [] for variant in variants}
+        cpu: dict[str, list[float]] = {variant: [] for variant in variants}
         requests: dict[str, list[Any]] = {}
         sent: dict[str, list[Sent]] = {}
         for round_ in range(-1, runs):  # round -1 warms moto's server up, and is not counted
@@ -434,7 +472,8 @@ def cold_start(runs: int) -> dict[str, Any]:
                 ResponseReceiver.network = network
                 path = os.pathsep.join(str(folder) for folder in paths[tree])
                 models = paths[tree][-1] / "models"  # the artifact's trimmed models
-                data_path = {"AWS_DATA_PATH": str(models)} if variant.startswith("provider") else {}
+                ours = variant.startswith(("provider", "baseline"))
+                data_path = {"AWS_DATA_PATH": str(models)} if ours else {}
                 before, calls_before = len(ResponseReceiver.statuses), len(profiles.calls)
                 out = subprocess.run(  # noqa: S603 - fixed argv
                     [
@@ -459,7 +498,8 @@ def cold_start(runs: int) -> dict[str, Any]:
                 sent.setdefault(variant, list(wire.sent))
                 if round_ < 0:
                     continue
-                imported, answered = map(float, out.strip().splitlines()[-1].split())
+                imported, answered, busy = map(float, out.strip().splitlines()[-1].split())
+                cpu[variant].append(busy)
                 imports[variant].append(imported)
                 answer[variant].append(answered)
         assert not list(Path(tmp).rglob("source/**/__pycache__")), "bytecode was written"
@@ -481,6 +521,18 @@ def cold_start(runs: int) -> dict[str, Any]:
             variant: [seconds * 1000 for seconds in answer[variant]] for variant in variants
         },
         "import_ms": {variant: median_ms(imports[variant]) for variant in variants},
+        "cpu_ms": {variant: median_ms(cpu[variant]) for variant in variants},
+        "cpu_ratio": ratio(cpu, "provider/bytecode", "naive/bytecode"),
+        "baseline": (
+            {
+                "revision": baseline,
+                "answer_ratio": ratio(answer, "baseline/bytecode", "naive/bytecode"),
+                "cpu_ratio": ratio(cpu, "baseline/bytecode", "naive/bytecode"),
+                "provider_over_baseline": ratio(answer, "provider/bytecode", "baseline/bytecode"),
+            }
+            if baseline
+            else None
+        ),
         "answer_ratio": {
             "bytecode": ratio(answer, "provider/bytecode", "naive/bytecode"),
             "source": ratio(answer, "provider/source", "naive/source"),
@@ -738,6 +790,11 @@ def report(results: dict[str, Any]) -> str:
         "| Cold start, CPython 3.13, with bytecode: import + first Create answered (median ms) "
         f"| {answer['provider/bytecode']:.0f} | {answer['naive/bytecode']:.0f} (plain crhelper "
         f"handler) | {cold['answer_ratio']['bytecode']:.2f}x | <= 1.10x |",
+        "| Same, the container's CPU time alone (its waits on the local AWS left out: the "
+        "work of the provider and of its libraries; median ms) "
+        f"| {cold['cpu_ms']['provider/bytecode']:.0f} | {cold['cpu_ms']['naive/bytecode']:.0f} "
+        f"| {cold['cpu_ratio']:.2f}x | - |",
+        *baseline_rows(cold),
         "| Same, against the plain handler on the provider's trimmed botocore data "
         f"(like for like) | {answer['provider/bytecode']:.0f} | "
         f"{answer['naive-on-trimmed-data/bytecode']:.0f} | "
@@ -803,6 +860,25 @@ def report(results: dict[str, Any]) -> str:
         "< 50 / 250 MiB |",
     ]
     return "\n".join(lines)
+
+
+def baseline_rows(cold: dict[str, Any]) -> list[str]:
+    """The earlier version's rows (`--baseline`), measured in the same rounds."""
+    baseline = cold["baseline"]
+    if not baseline:
+        return []
+    answer, cpu = cold["answer_ms"], cold["cpu_ms"]
+    revision = baseline["revision"]
+    return [
+        f"| Same, {revision} (built by its own packaging script) against the plain handler "
+        f"| {answer['baseline/bytecode']:.0f} | {answer['naive/bytecode']:.0f} | "
+        f"{baseline['answer_ratio']:.2f}x | - |",
+        f"| Same, CPU time alone, {revision} | {cpu['baseline/bytecode']:.0f} | "
+        f"{cpu['naive/bytecode']:.0f} | {baseline['cpu_ratio']:.2f}x | - |",
+        f"| Cold first answer, this version against {revision} | "
+        f"{answer['provider/bytecode']:.0f} | {answer['baseline/bytecode']:.0f} | "
+        f"{baseline['provider_over_baseline']:.2f}x | <= 1.00x (no wider) |",
+    ]
 
 
 def calls_text(calls: list[str]) -> str:
@@ -881,9 +957,21 @@ def main() -> None:
         "--network-events", type=int, default=5, help="events per lifecycle measure with latency"
     )
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also cold-start the artifact this git revision builds (e.g. 0.2.0's commit)",
+    )
+    parser.add_argument(
+        "--cold-only", action="store_true", help="measure the cold start only (quicker)"
+    )
     args = parser.parse_args()
+    if args.cold_only:
+        cold = cold_start(args.runs, args.baseline)
+        print(json.dumps({k: v for k, v in cold.items() if k != "answer_rounds_ms"}, indent=2))
+        return
     results = {
-        "cold_start": cold_start(args.runs),
+        "cold_start": cold_start(args.runs, args.baseline),
         "lifecycle": lifecycle(args.events),
         "lifecycle_network": lifecycle(args.network_events, MID),
         "delete_sleep": delete_sleep(),
