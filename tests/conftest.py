@@ -38,7 +38,7 @@ def fresh_settings() -> Iterator[None]:
 @pytest.fixture
 def aws() -> Iterator[None]:
     """Every AWS call in the test goes to moto (Customer Profiles to the double)."""
-    from domain_provider.aws import customer_profiles_client, dynamodb_client
+    from domain_provider.clients import customer_profiles_client, dynamodb_client
 
     with mock_aws():
         customer_profiles_client.cache_clear()
@@ -51,7 +51,7 @@ def aws() -> Iterator[None]:
 @pytest.fixture
 def ledger(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The ledger table in moto's DynamoDB, named in the environment; the container's client."""
-    from domain_provider.aws import dynamodb_client
+    from domain_provider.clients import dynamodb_client
     from domain_provider.ledger import LEDGER_TABLE_ENV
 
     client = dynamodb_client()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain_provider.aws import apply, customer_profiles_client
+from domain_provider.aws import apply
+from domain_provider.clients import customer_profiles_client
 from domain_provider.errors import (
     AccessDenied,
     DomainNotFound,
@@ -12,7 +13,7 @@ from domain_provider.errors import (
     RequestRejected,
     ServiceUnavailable,
 )
-from domain_provider.planner import Call, Plan
+from domain_provider.plans import Call, Plan
 from domain_provider.progress import Progress
 
 ARN = "arn:aws:profile:us-east-1:123456789012:domains/crm-profiles"

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from domain_provider.aws import built_beside, customer_profiles_client
+from domain_provider.clients import built_beside, customer_profiles_client
 from tests.support.lifecycle import delete_of, item
 from tools.local.cloudformation import invoke, load_event
 

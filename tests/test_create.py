@@ -44,7 +44,7 @@ def test_a_create_sends_only_the_settings_and_tags_that_differ(profiles, cfn):
 
 
 def test_a_create_claims_then_reads_then_records_then_changes(profiles, cfn, ledger):
-    from domain_provider.aws import customer_profiles_client
+    from domain_provider.clients import customer_profiles_client
 
     made: list[str] = []
     for client in (ledger, customer_profiles_client()):
@@ -186,7 +186,7 @@ def test_a_rejection_after_a_server_error_keeps_the_domain_as_id(profiles, cfn):
 def test_a_service_that_cannot_be_reached_changes_nothing_so_the_id_is_made_up(
     profiles, cfn, monkeypatch
 ):
-    from domain_provider.aws import customer_profiles_client
+    from domain_provider.clients import customer_profiles_client
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_CUSTOMER_PROFILES", "http://127.0.0.1:9")
     customer_profiles_client.cache_clear()

@@ -18,7 +18,7 @@ from unittest import mock
 import pytest
 from botocore.retries import standard
 
-from domain_provider.aws import customer_profiles_client
+from domain_provider.clients import customer_profiles_client
 from tests.support.aws import ARN, DOMAIN
 from tests.support.lambdas import deliver
 from tests.support.logs import parse_json_logs

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from domain_provider.planner import Direction, Kind, direction, yields_to_lock
+from domain_provider.planner import Direction, direction, yields_to_lock
+from domain_provider.plans import Kind
 from tests.support.aws import DOMAIN, state
 from tests.support.lifecycle import delete_of, settled
 from tests.support.logs import parse_json_logs
@@ -110,7 +111,7 @@ def event_under_the_lock(kind: str, status: str, profiles: Any, cfn: Any, stack:
 @pytest.fixture
 def stack_reads(cloudformation_stack: str) -> Iterator[list[str]]:
     """The DescribeStacks calls the provider makes."""
-    from domain_provider.aws import cloudformation_client
+    from domain_provider.clients import cloudformation_client
 
     cloudformation_client.cache_clear()
     reads: list[str] = []

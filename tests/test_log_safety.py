@@ -62,7 +62,7 @@ def every_path(results: str) -> None:
         module.handler(event, LambdaContext(timeout=timeout))
 
     with mock_aws(), response_bucket() as bucket:
-        from domain_provider.aws import dynamodb_client
+        from domain_provider.clients import dynamodb_client
 
         os.environ[LEDGER_TABLE_ENV] = create_ledger_table(dynamodb_client())
         profiles = backend()

@@ -67,7 +67,7 @@ os.environ["AWS_DATA_PATH"] = sys.argv[1]  # as in Lambda: every session from no
 from tools.local import drift, play
 assert play.main([]) == 0, "make run"
 assert drift.main([]) == 1, "make drift: the seeded drift, exit 1"
-from domain_provider.aws import customer_profiles_client, dynamodb_client
+from domain_provider.clients import customer_profiles_client, dynamodb_client
 assert not hasattr(dynamodb_client(), "create_table"), "the provider's client is the trimmed one"
 assert not hasattr(customer_profiles_client(), "create_domain")
 """

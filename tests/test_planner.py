@@ -9,7 +9,8 @@ import pytest
 
 from domain_provider.errors import InvalidProperties
 from domain_provider.members import ABSENT
-from domain_provider.planner import Call, Plan, plan, target, without
+from domain_provider.planner import plan, target, without
+from domain_provider.plans import Call, Plan
 from tests.support.requests import LOGICAL_ID, REQUEST_ID, request_of
 
 NAME = "crm"

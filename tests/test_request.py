@@ -145,7 +145,7 @@ def test_a_well_formed_event_parses_into_a_typed_request():
     assert request.properties.DefaultExpirationDays == 730
     assert request.old is not None
     assert request.old.DefaultEncryptionKey is not None
-    assert request.domain_arn("d") == "arn:aws:profile:us-east-1:123456789012:domains/d"
+    assert request.identity.domain_arn("d") == "arn:aws:profile:us-east-1:123456789012:domains/d"
 
 
 def test_invalid_properties_are_not_malformed_the_request_carries_the_reason():

@@ -9,14 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain_provider.response import (
-    ANSWER_ROOM,
-    MADE_UP_LIMIT,
-    RESPONSE_LIMIT,
-    echo_room,
-    made_up_id,
-    response_body,
-)
+from domain_provider.ids import ANSWER_ROOM, MADE_UP_LIMIT, RESPONSE_LIMIT, echo_room, made_up_id
+from domain_provider.response import response_body
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/crm/5b6a1c10-8f3e-11ef-9d2a"
 IDS = (STACK_ID, "9f3e2d1c-6b5a-4f8e-9d7c-1a2b3c4d5e6f", "DomainSettings")

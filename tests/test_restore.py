@@ -105,7 +105,7 @@ def test_a_claim_handed_over_mid_create_records_what_the_domain_held_once_it_was
 ):
     """Stack A owns the domain; stack B's Create starts; A's Delete puts the domain back and
     releases it in the middle. B must never record A's settings as what it found."""
-    from domain_provider.aws import customer_profiles_client
+    from domain_provider.clients import customer_profiles_client
 
     console(profiles, DefaultEncryptionKey=K0)
     mine = {"DefaultEncryptionKey": K6}

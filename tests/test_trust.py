@@ -13,6 +13,7 @@ import pytest
 
 from domain_provider.handler import handler
 from domain_provider.identity import Identity, partition_dns_suffixes
+from domain_provider.planner import target
 from domain_provider.request import Malformed, Request, parse_request
 from domain_provider.settings import SCHEDULE_RULE_ENV, settings
 from tests.support.logs import parse_json_logs
@@ -74,10 +75,10 @@ def test_the_request_carries_the_identity_and_builds_arns_from_it():
 
     assert isinstance(request, Request)
     assert request.identity == Identity("aws", ACCOUNT, "us-east-1")
-    assert request.domain_arn("d") == f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/d"
+    assert target(request).arn == f"arn:aws:profile:us-east-1:{ACCOUNT}:domains/crm-profiles"
     other = Identity("aws-cn", "210987654321", "cn-north-1")
-    assert Request(**{**vars(request), "identity": other}).domain_arn("d") == (
-        "arn:aws-cn:profile:cn-north-1:210987654321:domains/d"
+    assert target(Request(**{**vars(request), "identity": other})).arn == (
+        "arn:aws-cn:profile:cn-north-1:210987654321:domains/crm-profiles"
     ), "the identity, not the StackId, makes the ARN"
 
 

@@ -14,7 +14,7 @@ import pytest
 from botocore.exceptions import SSLError
 
 from domain_provider import trust_store
-from domain_provider.aws import customer_profiles_client, dynamodb_client
+from domain_provider.clients import customer_profiles_client, dynamodb_client
 from domain_provider.response import put_response
 from tools.local.tls import Authority, authority, serve
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from domain_provider.response import RESPONSE_LIMIT
+from domain_provider.ids import RESPONSE_LIMIT
 from domain_provider.settings import LOCAL_ENDPOINTS_ENV, settings
 from tests.support.logs import parse_json_logs
 from tests.support.trust import PARTITIONS, deliver, ledger_items, stack_id

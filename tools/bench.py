@@ -567,7 +567,7 @@ def lifecycle(runs: int, network: Network | None = None) -> dict[str, Any]:
     import boto3
     from moto import mock_aws
 
-    from domain_provider.aws import customer_profiles_client, dynamodb_client
+    from domain_provider.clients import customer_profiles_client, dynamodb_client
     from domain_provider.handler import handler
     from tools.local.cloudformation import LambdaContext, load_event, response_bucket
     from tools.local.customer_profiles import backend

@@ -7,8 +7,9 @@ call and return between the provider's step modules (sys.setprofile), and prints
 stops (a stop: the step the event is in, each time it changes) and two numbers: the stops, and
 the returns to a module left before. Only the steps of an event count (STEPS: the modules that
 drive it or that the architecture names as a step); the leaf helpers every step uses (members,
-models, compare, errors, logs, progress, settings, identity, reasons, trust) are part of the step
-that calls them, as boto3 and the standard library are.
+models, compare, errors, logs, progress, settings, identity, reasons, trust, ids, plans, clients,
+trust_store) are part of the step that calls them, as boto3 and the standard library are, and so
+is building or comparing a value (DATA_ACCESS).
 `--package domain_provider_020 --path DIR` walks another copy of the package, e.g. 0.2.0 taken
 from the history (tests/test_upgrade.py shows how).
 """
@@ -71,7 +72,8 @@ def walk(package: str, event: dict[str, Any]) -> list[str]:
     def profile(frame: FrameType, what: str, _: Any) -> None:
         if what not in ("call", "return"):
             return
-        here = step_of(frame.f_back) if what == "return" else step_of(frame)
+        data = frame.f_code.co_name in DATA_ACCESS  # building a value is not a stop either
+        here = step_of(frame.f_back) if what == "return" or data else step_of(frame)
         if here is not None and (not stops or stops[-1] != here):
             stops.append(here)
         if what == "call" and frame.f_code.co_name not in DATA_ACCESS:
@@ -108,11 +110,16 @@ def _own(frame: FrameType, package: str) -> str:
 
 def returns(stops: list[str]) -> int:
     """Stops into a module the walk had already left."""
+    return sum(returns_by_module(stops).values())
+
+
+def returns_by_module(stops: list[str]) -> dict[str, int]:
+    """The returns of `returns`, per module returned to."""
     seen: set[str] = set()
-    back = 0
+    back: dict[str, int] = {}
     for index, module in enumerate(stops):
         if module in seen and index and stops[index - 1] != module:
-            back += 1
+            back[module] = back.get(module, 0) + 1
         seen.add(module)
     return back
 
@@ -135,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     print(" → ".join(stops))
     modules, back = len(set(stops)), returns(stops)
     print(f"{len(stops)} stops in {modules} modules, {back} returns to a module left before")
+    by_module = ", ".join(f"{m} {n}" for m, n in sorted(returns_by_module(stops).items()))
+    print(f"returns per module: {by_module or 'none'}")
     edges: dict[tuple[str, str], int] = {}
     for edge in CALLS:
         edges[edge] = edges.get(edge, 0) + 1

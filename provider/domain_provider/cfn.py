@@ -30,11 +30,12 @@ from crhelper import CfnResource
 from crhelper.resource_helper import FAILED, SUCCESS
 
 from domain_provider import lifecycle
-from domain_provider.errors import ProviderError
+from domain_provider.errors import ProviderError, clip
+from domain_provider.ids import made_up_id
 from domain_provider.logs import logger, redactor
 from domain_provider.progress import Progress
 from domain_provider.request import Malformed, Request
-from domain_provider.response import put_response, response_body
+from domain_provider.response import Outcome, answer
 
 TIMEOUT_MARGIN = 3.0
 """Seconds before the Lambda's deadline at which FAILED is sent if the work is not done."""
@@ -54,14 +55,16 @@ class DomainResource(CfnResource):
         self._started = 0.0
         self._limit = "the Lambda's deadline"
         self._request: Request | None = None
+        self._outcome: Outcome | None = None
         self._progress = Progress()
 
     def respond(self, request: Request, context: Any, started: float | None = None) -> None:
         """Run the event's lifecycle and answer CloudFormation exactly once. `started`: when the
         invocation began (time.monotonic()), from which the ServiceTimeout counts."""
         self._started = time.monotonic() if started is None else started
-        self._request = request
-        self._progress = Progress(unchanged_id=request.physical_id or request.failed_create_id)
+        self._request, self._outcome = request, None
+        unchanged = request.physical_id or made_up_id(request.logical_id, request.request_id)
+        self._progress = Progress(unchanged_id=unchanged)
         self._deadline = 0.0
         envelope = {
             "RequestType": request.request_type,
@@ -108,7 +111,7 @@ class DomainResource(CfnResource):
             f"({waiting}); retry, or {raise_it}"
         )
         logger.error(reason)
-        self._put(FAILED, reason, self._progress.failure_id(), {})
+        self._put(FAILED, reason, self._progress.failure_id())
 
     def _wrap_function(self, func: Any) -> None:
         assert self._request is not None
@@ -125,7 +128,7 @@ class DomainResource(CfnResource):
             self.Reason = redactor.redact(f"Unexpected error: {type(error).__name__}: {error}")
             self.Status = FAILED
         else:
-            self.PhysicalResourceId, self.Data = outcome.physical_id, outcome.data
+            self.PhysicalResourceId, self._outcome = outcome.physical_id, outcome
             return
         self.PhysicalResourceId = self._progress.failure_id()
 
@@ -137,21 +140,21 @@ class DomainResource(CfnResource):
         if self._timer is not None and threading.current_thread() is not self._timer:
             self._timer.cancel()
         if status is not None:  # crhelper's init failure
-            self._put(status, reason, self._progress.failure_id(), {})
+            self._put(status, reason, self._progress.failure_id())
         elif self.Status == SUCCESS:
-            self._put(SUCCESS, "", str(self.PhysicalResourceId), self.Data)
+            self._put(SUCCESS, "", str(self.PhysicalResourceId), self._outcome)
         else:
-            self._put(FAILED, self.Reason, str(self.PhysicalResourceId), {})
+            self._put(FAILED, self.Reason, str(self.PhysicalResourceId))
 
-    def _put(self, status: str, reason: str, physical_id: str, data: dict[str, str]) -> None:
+    def _put(
+        self, status: str, reason: str, physical_id: str, outcome: Outcome | None = None
+    ) -> None:
         request = self._request
         assert request is not None
         ids = (request.stack_id, request.request_id, request.logical_id)
-        body = response_body(status, reason, physical_id, ids, data)
-        _log_answer(body)
         # crhelper answers an init failure before it sets the timer: take the deadline now then.
         deadline = self._deadline or time.monotonic() + self._remaining_seconds()
-        put_response(request.response_url, body, deadline)
+        answer(request.response_url, (status, reason, physical_id), outcome, ids, deadline)
 
     def _remaining_seconds(self) -> float:
         return remaining_seconds(self._context)
@@ -168,16 +171,7 @@ def answer_malformed(malformed: Malformed, context: Any) -> None:
         logger.error("Malformed event dropped: it cannot be answered", reason=malformed.reason)
         return
     ids = (malformed.stack_id, malformed.request_id, malformed.logical_id)
-    body = response_body(FAILED, malformed.reason, malformed.physical_id, ids, {})
-    logger.warning("Malformed event", reason=body["Reason"])
-    _log_answer(body)
-    put_response(malformed.response_url, body, time.monotonic() + remaining_seconds(context) - 0.5)
-
-
-def _log_answer(body: dict[str, Any]) -> None:
-    logger.info(
-        "Answering CloudFormation",
-        status=body["Status"],
-        reason=body["Reason"],
-        physical_resource_id=body["PhysicalResourceId"],
-    )
+    logger.warning("Malformed event", reason=clip(redactor.redact(malformed.reason)))
+    deadline = time.monotonic() + remaining_seconds(context) - 0.5
+    what = (FAILED, malformed.reason, malformed.physical_id)
+    answer(malformed.response_url, what, None, ids, deadline)

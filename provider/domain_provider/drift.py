@@ -25,8 +25,8 @@ from typing import Any, Literal
 from domain_provider.aws import read_domain
 from domain_provider.compare import Difference, differences
 from domain_provider.errors import ProviderError
+from domain_provider.ids import domain_arn
 from domain_provider.ledger import Ledger, LedgerItem
-from domain_provider.request import domain_arn
 
 Status = Literal["IN_SYNC", "MODIFIED", "DELETED", "NOT_CHECKED"]
 EXIT_DRIFTED, EXIT_UNCHECKED = 1, 2

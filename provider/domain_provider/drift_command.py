@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from domain_provider.aws import customer_profiles_client, dynamodb_client
+from domain_provider.clients import customer_profiles_client, dynamodb_client
 from domain_provider.drift import EXIT_UNCHECKED, DomainCheck, Status, check, counts, exit_code
 from domain_provider.errors import ProviderError
 from domain_provider.ledger import Ledger

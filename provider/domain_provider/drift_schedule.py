@@ -15,7 +15,7 @@ from typing import Any
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from domain_provider.aws import customer_profiles_client
+from domain_provider.clients import customer_profiles_client
 from domain_provider.drift import check, counts
 from domain_provider.errors import ProviderError
 from domain_provider.ledger import ledger

@@ -29,13 +29,13 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
-from domain_provider.aws import NEVER_SENT, StackResource, dynamodb_client, error_code, watched
+from domain_provider.clients import NEVER_SENT, dynamodb_client, error_code, watched
 from domain_provider.errors import (
     ACCESS_DENIED_CODES,
     AccessDenied,
@@ -48,6 +48,9 @@ from domain_provider.models import DomainProperties, parse_properties
 from domain_provider.progress import Progress
 from domain_provider.reasons import format_validation_error
 from domain_provider.settings import LEDGER_TABLE_ENV, settings
+
+if TYPE_CHECKING:
+    from domain_provider.aws import StackResource
 
 __all__ = ["LEDGER_TABLE_ENV", "Claimed", "Ledger", "LedgerItem", "Owner", "ledger"]
 

@@ -37,7 +37,8 @@ from typing import Any, TypeVar
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from domain_provider.aws import describe_stack_resource, dynamodb_client, error_code
+from domain_provider.aws import describe_stack_resource
+from domain_provider.clients import dynamodb_client, error_code
 from domain_provider.drift_command import _stack_name as stack_name
 from domain_provider.errors import AccessDenied, ProviderError
 from domain_provider.ledger import (

@@ -19,17 +19,10 @@ Nothing below calls back up; `cfn.py` calls `run` and sends what it returns (or 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from domain_provider.aws import (
-    apply,
-    built_beside,
-    customer_profiles_client,
-    describe_stack_resource,
-    read_domain,
-    stack_rolling_back,
-)
+from domain_provider.aws import apply, describe_stack_resource, read_domain, stack_rolling_back
+from domain_provider.clients import built_beside, customer_profiles_client
 from domain_provider.destinations import checked_destinations
 from domain_provider.errors import (
     DomainClaimed,
@@ -51,26 +44,23 @@ from domain_provider.ledger import (
     staleness,
 )
 from domain_provider.logs import logger
-from domain_provider.members import live_value, members, setting_of
+from domain_provider.members import live_value, members
 from domain_provider.models import DomainProperties
 from domain_provider.planner import (
     LOCKABLE,
     LOCKED,
     Direction,
-    Kind,
-    Plan,
     direction,
-    dropped,
-    dropped_tags,
     live_status,
     plan,
     target,
     without,
     yields_to_lock,
 )
+from domain_provider.plans import Kind, Plan
 from domain_provider.progress import Progress
 from domain_provider.request import Request
-from domain_provider.response import Outcome, domain_data
+from domain_provider.response import Outcome
 from domain_provider.settings import settings
 
 
@@ -115,7 +105,7 @@ def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
             taken, previous = claim(book, name, owner, request, progress)
         live = read_domain(profiles(), name, base.arn, progress)
         if live is None:
-            raise DomainNotFound(name, request.region)
+            raise DomainNotFound(name, request.identity.region)
         for warning in checked_destinations(
             new,
             live,
@@ -143,20 +133,15 @@ def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
         if fresh and taken and progress.claim_held and not progress.changed:
             release_on_failure(book, name, owner, progress, previous)
         if left_by_rollback(error, base, stack, progress):
-            return Outcome(base.physical_id, domain_data({"DomainName": name}, base.arn))
+            return Outcome(base.physical_id, {"DomainName": name}, base.arn)
         if progress.claim_held and progress.changed and base.kind == "replacement":
             raise error.with_hint(
                 f"; the claim on {name!r} is kept (it may have changed): retry, or "
                 "delete its ledger item once the domain is checked"
             ) from None
         raise
-    kept = {
-        path: value
-        for path, value in dropped(old, new).items()
-        if setting_of(path) not in the_plan.left
-    }  # left as it is: still what was found
-    forget_dropped(book, name, owner, kept, dropped_tags(old, new))
-    return Outcome(the_plan.physical_id, domain_data(domain or live, the_plan.arn))
+    forget_dropped(book, name, owner, the_plan.forget, the_plan.forget_tags)
+    return Outcome(the_plan.physical_id, domain or live, the_plan.arn)
 
 
 ROLLBACK_MAY_LEAVE = (DomainNotFound, LedgerUnavailable, DomainClaimed, LedgerItemInvalid)
@@ -213,7 +198,7 @@ def take_over(
     none for another account or region), keeping its Found; else DomainClaimed."""
     if held.problem:
         raise LedgerItemInvalid(held.domain_name, book.table_name, held.problem)
-    account, region = request.stack_id.split(":")[4], request.region
+    account, region = request.stack_id.split(":")[4], request.identity.region
     resource = None
     if owner_is_local(held.owner, account, region):
         resource = describe_stack_resource(
@@ -292,7 +277,7 @@ def taken_up_members(old: DomainProperties | None, new: DomainProperties) -> lis
 
 
 def forget_dropped(
-    book: Ledger, name: str, owner: Owner, paths: Mapping[str, Any], tag_keys: Mapping[str, str]
+    book: Ledger, name: str, owner: Owner, paths: tuple[str, ...], tag_keys: tuple[str, ...]
 ) -> None:
     """After an Update's change succeeded: forget the Found of the members it dropped (one more
     write), so a later take-up records afresh; if that fails, the old records stay (warning)."""

@@ -31,15 +31,16 @@ Two steps, both pure and table-tested with plain values:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Literal
 
 from domain_provider.compare import CLEARABLE, member_differs
 from domain_provider.errors import InvalidProperties
+from domain_provider.ids import claim_held_id, claimed_domain, made_up_id
 from domain_provider.members import ABSENT, SCALARS, live_value, members, merged, setting_of
 from domain_provider.models import SETTINGS, DomainProperties
-from domain_provider.operations import Operation
-from domain_provider.request import Request, claim_held_id, claimed_domain
+from domain_provider.plans import Call, Kind, Plan
+from domain_provider.request import Request
 
 LOCKED = "RuleBasedMatching"
 """The setting the service locks while it processes rule-based matching."""
@@ -47,8 +48,6 @@ LOCKED_STATUS = "IN_PROGRESS"
 LOCKABLE = ("IN_PROGRESS", "ACTIVE")
 """Statuses under which the service may refuse a RuleBasedMatching change (ACTIVE: for a day)."""
 
-MUTATING: frozenset[str] = frozenset({"UpdateDomain", "TagResource", "UntagResource"})
-Kind = Literal["create", "replacement", "update", "full-update", "delete", "release", "nothing"]
 Direction = Literal["forward", "rollback", "delete"]
 
 
@@ -70,77 +69,6 @@ def yields_to_lock(way: Direction) -> bool:
     return way != "forward"
 
 
-@dataclass(frozen=True)
-class Call:
-    """One Customer Profiles call: the operation and its whole request."""
-
-    operation: Operation
-    request: Mapping[str, Any]
-
-    def describe(self) -> str:
-        """What the call changes, for the log's Plan line."""
-        if self.operation == "UpdateDomain":
-            members = [_describe(k, v) for k, v in self.request.items() if k != "DomainName"]
-            return f"UpdateDomain({', '.join(members) or 'no settings'})"
-        if self.operation == "TagResource":
-            return f"TagResource({', '.join(sorted(self.request['tags']))})"
-        if self.operation == "UntagResource":
-            return f"UntagResource({', '.join(self.request['tagKeys'])})"
-        return self.operation
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What one event does: the calls in order, and the physical ids to answer with."""
-
-    physical_id: str
-    """The id answered once the calls succeeded (the domain name, or the event's own id)."""
-    unchanged_id: str
-    """The id answered when the event fails before anything may have changed."""
-    kind: Kind = "nothing"
-    domain_name: str | None = None
-    """The domain the event acts on; None when it touches no domain."""
-    arn: str = ""
-    calls: tuple[Call, ...] = ()
-    lock: str = ""
-    """The live status of RuleBasedMatching when the plan changes it while the service locks it
-    (IN_PROGRESS), else ""."""
-    left: tuple[str, ...] = ()
-    """Settings left as they are: the service locks them, or the change would leave them without
-    a member the API requires (logged as a warning); members of them are never forgotten."""
-    warnings: tuple[str, ...] = ()
-    """Members left as they are, and why (logged as a warning)."""
-    note: str = ""
-    """Why there is nothing to do, or what kind of change this is, for the log."""
-    hint: str = ""
-    """Appended to the action of an AWS error's Reason (Delete: how to go on)."""
-    held_id: str = ""
-    """The id answered when it fails before any change but may hold a claim it took (a Create's
-    claim-held id; empty: the unchanged id)."""
-
-    def carries(self, member: str) -> bool:
-        """Whether an UpdateDomain of the plan sends `member`."""
-        return any(c.operation == "UpdateDomain" and member in c.request for c in self.calls)
-
-    @property
-    def operations(self) -> tuple[str, ...]:
-        return tuple(call.operation for call in self.calls)
-
-    def summary(self) -> str:
-        """One line that says what will change, for the log."""
-        if not self.calls:
-            return f"domain {self.domain_name}: nothing to change" + (
-                f" ({self.note})" if self.note else ""
-            )
-        return f"domain {self.domain_name}: " + " then ".join(c.describe() for c in self.calls)
-
-    @property
-    def activity(self) -> str:
-        """What the event is doing, for a timeout's Reason."""
-        what = " + ".join(self.operations) or "reading"
-        return f"{what} on domain {self.domain_name!r}"
-
-
 def target(request: Request) -> Plan:
     """The domain the event acts on and its ids (InvalidProperties for Create/Update)."""
     if request.request_type == "Delete":
@@ -148,10 +76,11 @@ def target(request: Request) -> Plan:
     new = request.properties
     if new is None:
         raise InvalidProperties(request.invalid or "Properties: cannot be read")
-    arn = request.domain_arn(new.DomainName)
+    arn = request.identity.domain_arn(new.DomainName)
     if request.request_type == "Create":
         held = claim_held_id(new.DomainName, request.logical_id, request.request_id)
-        plan_ = Plan(new.DomainName, request.failed_create_id, "create", new.DomainName, arn)
+        unchanged = made_up_id(request.logical_id, request.request_id)
+        plan_ = Plan(new.DomainName, unchanged, "create", new.DomainName, arn)
         return replace(plan_, held_id=held)
     assert request.physical_id is not None  # checked by the envelope
     if request.physical_id != new.DomainName:
@@ -181,7 +110,7 @@ def _delete_target(request: Request) -> Plan:
         physical_id,
         "delete",
         properties.DomainName,
-        request.domain_arn(properties.DomainName),
+        request.identity.domain_arn(properties.DomainName),
         note=f"OnDelete: {properties.OnDelete}",
         hint=f", or delete the stack retaining {request.logical_id}",
     )
@@ -201,6 +130,8 @@ def plan(
     new = request.properties
     assert new is not None
     tags: Mapping[str, str] = live.get("Tags") or {}
+    gone: dict[str, Any] = {}
+    gone_tags: dict[str, str] = {}
     edits: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
     tag: dict[str, str] = {}
@@ -222,9 +153,10 @@ def plan(
                         edits[setting_of(path)].setdefault(enabled, wanted[enabled])
         tag = {key: value for key, value in new.Tags.items() if tags.get(key) != value}
         old = request.old if base.kind == "update" else None
-        for path, value in dropped(old, new).items():
+        gone, gone_tags = dropped(old, new), dropped_tags(old, new)
+        for path, value in gone.items():
             _undo(path, value, live, found, new.OnDelete, edits, notes)
-        for key, value in dropped_tags(old, new).items():
+        for key, value in gone_tags.items():
             _undo_tag(key, value, tags, found_tags, new.OnDelete, tag, untag, notes)
     changes: dict[str, Any] = {}
     unmerged: list[str] = []
@@ -251,7 +183,15 @@ def plan(
         calls.append(Call("TagResource", {"resourceArn": base.arn, "tags": tag}))
     if untag:
         calls.append(Call("UntagResource", {"resourceArn": base.arn, "tagKeys": untag}))
-    return replace(base, calls=tuple(calls), lock=lock, warnings=tuple(notes), left=tuple(unmerged))
+    return replace(
+        base,
+        calls=tuple(calls),
+        lock=lock,
+        warnings=tuple(notes),
+        left=tuple(unmerged),
+        forget=tuple(path for path in gone if setting_of(path) not in unmerged),
+        forget_tags=tuple(gone_tags),
+    )
 
 
 def _enabled_around(path: str) -> list[str]:
@@ -346,14 +286,5 @@ def without(plan_: Plan, member: str) -> Plan:
                 continue
             call = Call("UpdateDomain", request)
         calls.append(call)
-    return replace(plan_, calls=tuple(calls), left=(*plan_.left, member), lock="")
-
-
-def _describe(member: str, value: Any) -> str:
-    if value == "":
-        return f"{member} cleared"
-    if value == {"Enabled": False}:
-        return f"{member} disabled"
-    if member == "Tags":
-        return f"Tags added ({', '.join(sorted(value))})"
-    return f"{member} set"
+    forget = tuple(path for path in plan_.forget if setting_of(path) != member)
+    return replace(plan_, calls=tuple(calls), left=(*plan_.left, member), lock="", forget=forget)

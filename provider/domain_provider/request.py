@@ -10,7 +10,7 @@ Rules (the contract's "The event itself"):
      with its host (never its query) and dropped.
   2. Ids CloudFormation never sends: a `PhysicalResourceId` over 1 KB, or a `StackId`,
      `RequestId` and `LogicalResourceId` too long to echo within the 4096-byte response (with
-     room for a physical id and a Reason, response.py's ANSWER_ROOM): logged and dropped, since an
+     room for a physical id and a Reason, ids.ANSWER_ROOM): logged and dropped, since an
      answer that does not echo them verbatim would not be matched anyway.
   3. `RequestType`, `StackId` (a stack of the function's own partition, account and region),
      `RequestId`, `LogicalResourceId`, `ResourceProperties`, and `PhysicalResourceId` (Update,
@@ -37,16 +37,10 @@ from pydantic import ValidationError
 
 from domain_provider.errors import short_repr
 from domain_provider.identity import Identity
+from domain_provider.ids import ANSWER_ROOM, FAILED_CREATE_PREFIX, echo_room, made_up_id
 from domain_provider.logs import logger
 from domain_provider.models import DomainProperties, parse_properties
 from domain_provider.reasons import format_validation_error
-from domain_provider.response import (
-    ANSWER_ROOM,
-    FAILED_CREATE_PREFIX,
-    MADE_UP_LIMIT,
-    echo_room,
-    made_up_id,
-)
 from domain_provider.settings import settings
 from domain_provider.trust import from_own_schedule as _from_own_schedule
 from domain_provider.trust import response_url_problem, stack_problem
@@ -80,53 +74,6 @@ class Request:
     service_timeout: float | None = None
     """The resource's ServiceTimeout (CloudFormation's, seconds): the answer must come before it
     runs out, counted from the invocation's start; None when the resource sets none."""
-
-    @property
-    def region(self) -> str:
-        """The function's region (the stack's too: the StackId is checked to match)."""
-        return self.identity.region
-
-    def domain_arn(self, domain_name: str) -> str:
-        """A domain's ARN in the function's own partition, region and account (no AWS call)."""
-        return self.identity.domain_arn(domain_name)
-
-    @property
-    def failed_create_id(self) -> str:
-        """The deterministic id of a Create that configured nothing; ':' keeps it off domain
-        names, so the Delete that follows knows there is nothing to undo (response.made_up_id:
-        at most 255 characters, whatever the ids)."""
-        return made_up_id(self.logical_id, self.request_id)
-
-
-CLAIM_HELD_PREFIX = "create-failed-claim-held:"
-
-
-def claim_held_id(domain_name: str, logical_id: str, request_id: str) -> str:
-    """The made-up physical id of a Create that changed nothing but may hold the domain's claim
-    (its fate unknown, or its release failed): the Delete that follows releases that claim if
-    this resource holds it, and touches nothing else. Deterministic, at most 255 characters
-    (made_up_id's short form for long ids)."""
-    tail = made_up_id(logical_id, request_id).removeprefix(FAILED_CREATE_PREFIX)
-    held = f"{CLAIM_HELD_PREFIX}{domain_name}:{tail}"
-    if len(held) <= MADE_UP_LIMIT:
-        return held
-    tail = made_up_id("", f"{logical_id}:{request_id}" + "x" * MADE_UP_LIMIT)
-    return f"{CLAIM_HELD_PREFIX}{domain_name}:{tail.removeprefix(FAILED_CREATE_PREFIX)}"
-
-
-def claimed_domain(physical_id: str) -> str | None:
-    """The domain named in a claim-held id (domain names have no ':'), else None."""
-    if not physical_id.startswith(CLAIM_HELD_PREFIX):
-        return None
-    return physical_id.removeprefix(CLAIM_HELD_PREFIX).split(":", 1)[0] or None
-
-
-def domain_arn(stack_id: str, domain_name: str) -> str:
-    """The domain's ARN from a stack's ARN: same partition, region and account (ValueError when
-    `stack_id` is no ARN). For a ledger item's owner, whose StackId was checked when written;
-    an event's ARNs come from `Request.domain_arn` (the function's identity)."""
-    _, partition, _, region, account, _ = stack_id.split(":", 5)
-    return f"arn:{partition}:profile:{region}:{account}:domains/{domain_name}"
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,10 @@ Rules:
   service returned nothing; `DomainArn` comes from the function's own identity (no call).
 - The body stays within CloudFormation's 4096-byte limit whatever it is given, by shortening only
   what is ours to shorten, in this order: Data is dropped, a made-up failed-create id takes its
-  short form, the Reason keeps as much of its head as fits. The ids CloudFormation must see echoed
-  (StackId, RequestId, LogicalResourceId, a physical id it sent) are never changed: the request
-  parser drops an event whose ids leave too little room (`echo_room`).
+  short form (ids.py), the Reason keeps as much of its head as fits. The ids CloudFormation must
+  see echoed (StackId, RequestId, LogicalResourceId, a physical id it sent) are never changed:
+  the request parser drops an event whose ids leave too little room (ids.echo_room).
 - A Reason keeps its head, never the ResponseURL or a signature.
-- A made-up failed-create id (`made_up_id`) is deterministic: the same event gets the same id. It
-  starts with `create-failed:` (a ':' is never in a domain name, so the Delete that follows knows
-  nothing was configured) and is at most MADE_UP_LIMIT characters: a long logical id or request
-  id is replaced by its head and a digest of the whole.
 - The PUT is bounded by a deadline (crhelper retries forever), retried with backoff on network
   and 5xx failures, final on a 4xx or an unusable URL; failures are logged by kind, never with
   the URL.
@@ -20,76 +16,32 @@ Rules:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from http.client import HTTPException, HTTPSConnection
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from domain_provider.errors import clip
+from domain_provider.ids import FAILED_CREATE_PREFIX, RESPONSE_LIMIT, short_form, size
 from domain_provider.logs import logger, redactor
 from domain_provider.trust_store import answer_context
-
-RESPONSE_LIMIT = 4096
-"""CloudFormation's limit on a response body, in bytes."""
-FAILED_CREATE_PREFIX = "create-failed:"
-MADE_UP_LIMIT = 255
-"""The longest made-up id (CloudFormation's own logical ids are at most 255 characters)."""
-ANSWER_ROOM = MADE_UP_LIMIT + 257
-"""Bytes an answer needs beside the echoed ids: a physical id of ours (a domain name, a made-up
-id) and the head of a Reason."""
-
-
-def made_up_id(logical_id: str, request_id: str) -> str:
-    """The physical id of a Create that configured nothing (see the rules above)."""
-    natural = f"{FAILED_CREATE_PREFIX}{logical_id}:{request_id}"
-    if len(natural) <= MADE_UP_LIMIT and _size(natural) <= MADE_UP_LIMIT + 2:
-        return natural
-    return _short_form(natural, logical_id)
-
-
-def _short_form(made_up: str, head: str) -> str:
-    digest = hashlib.sha256(made_up.encode("utf-8", "surrogatepass")).hexdigest()[:40]
-    head = "".join(c for c in head[:64] if c.isascii() and c.isalnum())
-    return f"{FAILED_CREATE_PREFIX}{head}:{digest}"
-
-
-def echo_room(ids: tuple[str, str, str], physical_id: str) -> int:
-    """Bytes left for the rest of an answer that echoes `ids` (StackId, RequestId,
-    LogicalResourceId) and, unless "", the event's own `physical_id`."""
-    return RESPONSE_LIMIT - _size(_skeleton(ids, physical_id))
-
-
-def _skeleton(ids: tuple[str, str, str], physical_id: str) -> dict[str, Any]:
-    stack_id, request_id, logical_id = ids
-    return {
-        "Status": "FAILED",
-        "Reason": "",
-        "PhysicalResourceId": physical_id,
-        "StackId": stack_id,
-        "RequestId": request_id,
-        "LogicalResourceId": logical_id,
-        "NoEcho": False,
-        "Data": {},
-    }
-
-
-def _size(value: Any) -> int:
-    return len(json.dumps(value))
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """A successful event's answer."""
+    """A successful event's answer: its physical id, and the domain its `Fn::GetAtt` Data is
+    made of when answered (`domain_data`; none: no Data)."""
 
     physical_id: str
-    data: dict[str, str] = field(default_factory=dict)
+    domain: Mapping[str, Any] | None = None
+    arn: str = ""
 
 
-def domain_data(domain: dict[str, Any], arn: str) -> dict[str, str]:
+def domain_data(domain: Mapping[str, Any], arn: str) -> dict[str, str]:
     """Data from an UpdateDomain or GetDomain response: every attribute, "" where the service
     returned nothing (a `Fn::GetAtt` of a missing key would fail the stack's update)."""
     values: dict[str, Any] = {
@@ -133,26 +85,51 @@ def response_body(
         "NoEcho": False,
         "Data": data,
     }
-    if _size(body) > RESPONSE_LIMIT:
+    if size(body) > RESPONSE_LIMIT:
         body["Data"] = {}
-    if _size(body) > RESPONSE_LIMIT and physical_id.startswith(FAILED_CREATE_PREFIX):
-        body["PhysicalResourceId"] = _short_form(physical_id, logical_id)
-    over = _size(body) - RESPONSE_LIMIT
+    if size(body) > RESPONSE_LIMIT and physical_id.startswith(FAILED_CREATE_PREFIX):
+        body["PhysicalResourceId"] = short_form(physical_id, logical_id)
+    over = size(body) - RESPONSE_LIMIT
     if over > 0:
-        body["Reason"] = _fitted(body["Reason"], _size(body["Reason"]) - over)
+        body["Reason"] = _fitted(body["Reason"], size(body["Reason"]) - over)
     return body
 
 
-def _fitted(reason: str, size: int) -> str:
-    """The longest head of `reason` (marked "…") whose JSON takes at most `size` bytes."""
+def _fitted(reason: str, room: int) -> str:
+    """The longest head of `reason` (marked "…") whose JSON takes at most `room` bytes."""
     low, high = 0, len(reason)
     while low < high:  # the longest head that fits
         middle = (low + high + 1) // 2
-        if _size(reason[:middle] + "…") <= size:
+        if size(reason[:middle] + "…") <= room:
             low = middle
         else:
             high = middle - 1
     return reason[:low] + "…" if low else ""
+
+
+def answer(
+    url: str,
+    what: tuple[str, str, str],
+    outcome: Outcome | None,
+    ids: tuple[str, str, str],
+    deadline: float,
+) -> bool:
+    """Answer CloudFormation once: `what` (Status, Reason, PhysicalResourceId) and a SUCCESS's
+    `outcome` Data, for the event's `ids` (StackId, RequestId, LogicalResourceId), as the body
+    within its limit, logged (never the URL), then PUT to `url` before `deadline`. Whether
+    CloudFormation took it."""
+    status, reason, physical_id = what
+    data = {}
+    if outcome is not None and outcome.domain is not None:
+        data = domain_data(outcome.domain, outcome.arn)
+    body = response_body(status, reason, physical_id, ids, data)
+    logger.info(
+        "Answering CloudFormation",
+        status=body["Status"],
+        reason=body["Reason"],
+        physical_resource_id=body["PhysicalResourceId"],
+    )
+    return put_response(url, body, deadline)
 
 
 def put_response(url: str, body: dict[str, Any], deadline: float) -> bool:

@@ -39,7 +39,7 @@ def stack_resources(answer: Answer) -> Iterator[list[tuple[str, str]]]:
     (stack, logical id) pairs asked are recorded."""
     from botocore.exceptions import ClientError
 
-    from domain_provider.aws import cloudformation_client
+    from domain_provider.clients import cloudformation_client
 
     asked: list[tuple[str, str]] = []
 

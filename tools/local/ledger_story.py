@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     from moto import mock_aws
 
     from domain_provider import ledger
-    from domain_provider.aws import cloudformation_client
+    from domain_provider.clients import cloudformation_client
     from domain_provider.members import ABSENT
     from tools.local.ledger import create_ledger_table, ledger_item, put_ledger_item
 

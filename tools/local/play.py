@@ -120,7 +120,7 @@ def record_calls() -> list[str]:
     """The provider's calls from now on, in order, as `profile:GetDomain` or
     `dynamodb:UpdateItem`: a `before-call` hook on each of the container's two clients (once per
     call, however often the SDK retries it). The list is cleared by the caller."""
-    from domain_provider.aws import customer_profiles_client, dynamodb_client
+    from domain_provider.clients import customer_profiles_client, dynamodb_client
 
     calls: list[str] = []
     for client in (customer_profiles_client(), dynamodb_client()):
