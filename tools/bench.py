@@ -868,7 +868,7 @@ def baseline_rows(cold: dict[str, Any]) -> list[str]:
     if not baseline:
         return []
     answer, cpu = cold["answer_ms"], cold["cpu_ms"]
-    revision = baseline["revision"]
+    revision = baseline["revision"][:12]
     return [
         f"| Same, {revision} (built by its own packaging script) against the plain handler "
         f"| {answer['baseline/bytecode']:.0f} | {answer['naive/bytecode']:.0f} | "
