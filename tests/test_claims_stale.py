@@ -216,3 +216,26 @@ def test_a_retain_delete_needs_only_a_valid_owner(profiles, cfn, ledger):
 
     assert invoke(retain, cfn)["Status"] == "SUCCESS"
     assert item(ledger) is None
+
+
+FIRST_KEY = "arn:aws:kms:us-east-1:123456789012:key/first"
+
+
+def test_a_create_that_took_a_stale_claim_and_failed_gives_it_back_with_its_found(
+    profiles, cfn, ledger
+):
+    put_ledger_item(
+        ledger,
+        ledger_item(DOMAIN, {"DomainName": DOMAIN}, found={"DefaultEncryptionKey": FIRST_KEY}),
+    )
+    profiles.fail("GetDomain", "AccessDeniedException")
+    other = STACK_ID.replace("crm-profiles/", "new-home/")
+
+    with stack_resources(lambda *_: "ValidationError"):  # the first owner is gone
+        body = invoke(event("create.json", {}, StackId=other, LogicalResourceId="New"), cfn)
+
+    assert body["Status"] == "FAILED"
+    held = item(ledger)
+    assert held is not None
+    assert held["Owner"]["M"]["StackId"]["S"] == STACK_ID, "handed back to the earlier owner"
+    assert held["Found:DefaultEncryptionKey"] == {"S": f'"{FIRST_KEY}"'}, "its Found kept"

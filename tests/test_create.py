@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.aws import ARN, DOMAIN, state
+from tests.support.claims import event
 from tests.support.lifecycle import delete_of
 from tools.local.cloudformation import ResponseBucket, invoke, load_event
 from tools.local.ledger import LEDGER_TABLE
@@ -198,3 +199,27 @@ def test_a_service_that_cannot_be_reached_changes_nothing_so_the_id_is_made_up(
         "GetDomain on domain 'crm-profiles' could not reach Customer Profiles; retry"
     )
     assert body["PhysicalResourceId"].startswith("create-failed:")
+
+
+def test_a_change_inside_an_object_the_domain_lacks_sends_its_enabled(profiles, cfn, ledger):
+    profiles.handle("UpdateDomain", {"DomainName": DOMAIN, "Matching": {"Enabled": True}})
+    properties = {
+        "Matching": {
+            "Enabled": "true",
+            "AutoMerging": {
+                "Enabled": "false",
+                "ConflictResolution": {"ConflictResolvingModel": "RECENCY"},
+            },
+        }
+    }
+
+    body = invoke(event("create.json", properties), cfn)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert state(profiles)["Matching"] == {
+        "Enabled": True,
+        "AutoMerging": {
+            "Enabled": False,
+            "ConflictResolution": {"ConflictResolvingModel": "RECENCY"},
+        },
+    }

@@ -18,6 +18,7 @@ from tests.support.claims import event, item
 from tests.support.logs import parse_json_logs
 from tests.support.stacks import create_stack, rolling_back
 from tools.local.cloudformation import invoke, load_event
+from tools.local.ledger import LEDGER_TABLE
 
 pytestmark = pytest.mark.usefixtures("quick_retries")  # the attempts matter, not the waits
 
@@ -182,3 +183,23 @@ def test_a_stack_status_that_cannot_be_read_under_the_lock_is_handled_as_a_rollb
 
     assert body["Status"] == "SUCCESS", body["Reason"]
     assert any("handled as a rollback" in line["message"] for line in warnings(json_logs))
+
+
+def test_an_item_of_a_newer_format_is_never_rewritten_or_applied(profiles, cfn, ledger):
+    assert invoke(event("create.json", {"DefaultExpirationDays": "30"}), cfn)["Status"] == (
+        "SUCCESS"
+    )
+    newer = item(ledger)
+    assert newer is not None
+    newer["Format"] = {"N": "4"}
+    ledger.put_item(TableName=LEDGER_TABLE, Item=newer)
+    profiles.calls.clear()
+
+    update = event("update.json", {"DefaultExpirationDays": "60"})
+    update["OldResourceProperties"] = {"DomainName": DOMAIN, "DefaultExpirationDays": "30"}
+    body = invoke(update, cfn)
+
+    assert body["Status"] == "FAILED"
+    assert "Format 4 is newer than this provider's (3)" in body["Reason"]
+    assert (item(ledger) or {}).get("Format") == {"N": "4"}
+    assert [op for op in profiles.operations() if op != "GetDomain"] == []

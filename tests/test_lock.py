@@ -7,6 +7,7 @@ and puts back everything else."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,9 +16,11 @@ import pytest
 from domain_provider.planner import Direction, direction, yields_to_lock
 from domain_provider.plans import Kind
 from tests.support.aws import DOMAIN, state
+from tests.support.claims import event as sample
+from tests.support.claims import item
 from tests.support.lifecycle import delete_of, settled
 from tests.support.logs import parse_json_logs
-from tests.support.stacks import rolling_back
+from tests.support.stacks import create_stack, rolling_back
 from tools.local.cloudformation import invoke, load_event, rollback_of
 
 
@@ -254,3 +257,48 @@ def test_a_forward_update_reads_the_stack_only_when_the_lock_is_met(
 
     assert body["Status"] == "FAILED", "the stack is not rolling back"
     assert "RuleBasedMatching" in body["Reason"]
+
+
+def test_a_rollback_that_leaves_a_locked_setting_keeps_what_was_found_for_it(profiles, cfn, ledger):
+    stack = create_stack()
+    create = sample("create.json", {"DefaultExpirationDays": "30"}, StackId=stack)
+    assert invoke(create, cfn)["Status"] == "SUCCESS"
+    update = sample(
+        "update.json",
+        {"DefaultExpirationDays": "30", "RuleBasedMatching": {"Enabled": "true"}},
+        StackId=stack,
+    )
+    update["OldResourceProperties"] = copy.deepcopy(create["ResourceProperties"])
+    assert invoke(update, cfn)["Status"] == "SUCCESS"
+    profiles.rule_based_matching_status(DOMAIN, "IN_PROGRESS")
+    rolling_back(stack)
+
+    body = invoke(rollback_of(update), cfn)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert state(profiles)["RuleBasedMatching"]["Enabled"] is True, "left under the lock"
+    assert "Found:RuleBasedMatching.Enabled" in (item(ledger) or {}), "still what was found"
+
+
+def test_a_rejected_tag_is_not_read_as_the_lock(profiles, cfn, ledger):
+    stack = create_stack()
+    create = sample("create.json", {"RuleBasedMatching": {"Enabled": "true"}}, StackId=stack)
+    assert invoke(create, cfn)["Status"] == "SUCCESS"
+    profiles.rule_based_matching_status(DOMAIN, "ACTIVE")
+    update = sample(
+        "update.json",
+        {
+            "RuleBasedMatching": {"Enabled": "true", "MaxAllowedRuleLevelForMatching": "3"},
+            "Tags": {"team": "crm"},
+        },
+        StackId=stack,
+    )
+    update["OldResourceProperties"] = copy.deepcopy(create["ResourceProperties"])
+    profiles.fail("TagResource", "BadRequestException")
+    profiles.calls.clear()
+
+    body = invoke(update, cfn)
+
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("TagResource on domain 'crm-profiles' was rejected")
+    assert profiles.operations().count("UpdateDomain") == 1, "not re-applied as if locked"

@@ -5,8 +5,12 @@ events → the real handler → crhelper's PUT → the Customer Profiles double 
 
 from __future__ import annotations
 
+import copy
+
 from tests.support.aws import ARN, DOMAIN, state
+from tests.support.claims import event
 from tests.support.lifecycle import item, settled
+from tests.support.stacks import create_stack, rolling_back
 from tools.local.cloudformation import invoke, load_event, rollback_of
 from tools.local.ledger import LEDGER_TABLE
 
@@ -125,3 +129,20 @@ def test_rollback_of_a_failed_replacement_touches_nothing_this_resource_never_se
     domain = state(profiles)
     assert domain["Matching"] == {"Enabled": True}
     assert domain["Tags"] == {"owner": "someone-else"}
+
+
+def test_a_rollback_never_fails_over_a_domain_deleted_out_of_band(profiles, cfn, ledger):
+    stack = create_stack()
+    create = event("create.json", {"DefaultExpirationDays": "30"}, StackId=stack)
+    assert invoke(create, cfn)["Status"] == "SUCCESS"
+    update = event("update.json", {"DefaultExpirationDays": "60"}, StackId=stack)
+    update["OldResourceProperties"] = copy.deepcopy(create["ResourceProperties"])
+    del profiles.domains[DOMAIN]  # someone deleted the domain: the forward update fails
+    assert invoke(update, cfn)["Status"] == "FAILED"
+    rolling_back(stack)
+
+    body = invoke(rollback_of(update), cfn)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert body["Data"]["DomainName"] == DOMAIN
+    assert body["Data"]["RuleBasedMatchingStatus"] == ""
