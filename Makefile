@@ -36,10 +36,10 @@ invoke: $(STAMP)
 	$(BIN)/python -m tools.local.play --event $(EVENT)
 
 ## The drift report against the local double, seeded with drifted domains: make drift ARGS=--json
-## The command's status is the drift command's (1: drifted, as seeded); make itself then says
-## "Error 1" and exits 2, as GNU make does for any failed recipe.
+## The command exits 1 when it finds drift (as seeded here): make exits 0 then, and fails only
+## when a domain could not be checked (2).
 drift: $(STAMP)
-	$(BIN)/python -m tools.local.drift $(ARGS)
+	$(BIN)/python -m tools.local.drift $(ARGS) || test $$? -eq 1  # 1: drift found, as seeded
 
 ## The ledger command against the local double, seeded with a live, a stale and an invalid item:
 ## make ledger ARGS="show crm-profiles" (default: list)
