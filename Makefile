@@ -83,7 +83,7 @@ CDK_EXAMPLE := examples/cdk
 # jsii warns on every run that node 20 is past its end of life (it still works).
 JSII_QUIET := JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 CDK_TEMPLATE := $(CDK_EXAMPLE)/cdk.out/CustomerProfilesDomainExample.template.json
-TEMPLATES := template.yaml stacksets/template.yaml examples/cloudformation/domain.yaml \
+TEMPLATES := template.yaml examples/stacksets/template.yaml examples/cloudformation/domain.yaml \
 	examples/sam/template.yaml examples/sar/template.yaml
 SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed-stamp
@@ -137,7 +137,7 @@ lock: | $(UV)
 		--python-platform aarch64-manylinux2014 --python-version 3.13 --generate-hashes \
 		--custom-compile-command "make lock" provider/requirements.txt -o $(LOCK)
 
-## Write stacksets/template.yaml (template.yaml without any transform, for StackSets) with the
+## Write examples/stacksets/template.yaml (template.yaml without any transform, for StackSets) with the
 ## SAM translator of .venv-sam.
 templates: | $(SAM_STAMP)
 	$(SAM_VENV)/bin/python tools/stacksets.py

@@ -251,7 +251,7 @@ def test_a_lock_whose_hash_does_not_match_fails_the_build(tmp_path: Path) -> Non
 
 def test_built_folder_holds_the_stacksets_template_beside_the_zip(lambda_out: Path) -> None:
     assert (lambda_out / "stacksets.yaml").read_text() == (
-        ROOT / "stacksets" / "template.yaml"
+        ROOT / "examples" / "stacksets" / "template.yaml"
     ).read_text()
 
 

@@ -42,7 +42,7 @@ from tests.support.intrinsics import load, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
-# pyproject.toml (the version the SBOM names) and stacksets/ (copied beside the artifact): what
+# pyproject.toml (the version the SBOM names) and examples/stacksets/ (copied beside the artifact): what
 # `make package` reads besides the template and the code.
 SHIPPED = (
     "template.yaml",
@@ -52,7 +52,7 @@ SHIPPED = (
     "pyproject.toml",
     "provider",
     "tools",
-    "stacksets",
+    "examples/stacksets",
 )
 STACK = "customer-profiles-domain-provider"
 REGION = "us-east-1"

@@ -1,4 +1,4 @@
-"""stacksets/template.yaml: the provider for CloudFormation StackSets, generated from template.yaml.
+"""examples/stacksets/template.yaml: the provider for CloudFormation StackSets, generated from template.yaml.
 
 Service-managed StackSets refuse a template with a transform, and moto's StackSets accept one
 (they never run it), so the no-transform property is tested on the file itself. The rollout is
@@ -33,7 +33,7 @@ from domain_provider.settings import LOCAL_ENDPOINTS_ENV
 from tests.support.intrinsics import Stack, load, parse
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATED = ROOT / "stacksets" / "template.yaml"
+GENERATED = ROOT / "examples" / "stacksets" / "template.yaml"
 STACKSETS = load(GENERATED)
 SAM = load(ROOT / "template.yaml")
 SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"

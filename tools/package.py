@@ -60,7 +60,7 @@ CODE_URI_LINE = "      CodeUri: provider/\n"
 EXCLUDED_NAMES = ("__pycache__", "*.pyc", "tests", "test", "conftest.py")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 LOCK = ROOT / "provider" / "requirements-lock.txt"
-STACKSETS_TEMPLATE = ROOT / "stacksets" / "template.yaml"
+STACKSETS_TEMPLATE = ROOT / "examples" / "stacksets" / "template.yaml"
 DEFAULT_INDEX = "https://pypi.org/simple"
 CYCLONEDX_SPEC = "1.6"
 # The function's code directory on Lambda: the source paths recorded in the bytecode (shown in

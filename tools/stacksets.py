@@ -14,7 +14,7 @@ regions needs:
 
 Everything else (parameters, conditions, the role's policies, the table's policy, the SSM
 parameter of the ServiceToken) is template.yaml's, as SAM would deploy it. The output is
-deterministic, so the committed stacksets/template.yaml can be checked against a fresh run
+deterministic, so the committed examples/stacksets/template.yaml can be checked against a fresh run
 (`--check`, tests/test_stacksets.py).
 """
 
@@ -29,7 +29,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "template.yaml"
-OUT = ROOT / "stacksets" / "template.yaml"
+OUT = ROOT / "examples" / "stacksets" / "template.yaml"
 FUNCTION_ID = "ProviderFunction"
 LEDGER_TABLE_NAME = "customer-profiles-domain-provider-ledger"
 # Any S3 location: the translator needs one to write Code, which is then replaced.
