@@ -42,8 +42,8 @@ from tests.support.intrinsics import load, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
-# pyproject.toml (the version the SBOM names) and examples/stacksets/ (copied beside the artifact): what
-# `make package` reads besides the template and the code.
+# pyproject.toml (the version the SBOM names) and examples/stacksets/ (copied beside the
+# artifact): what `make package` reads besides the template and the code.
 SHIPPED = (
     "template.yaml",
     "samconfig.toml",

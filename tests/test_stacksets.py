@@ -1,4 +1,5 @@
-"""examples/stacksets/template.yaml: the provider for CloudFormation StackSets, generated from template.yaml.
+"""examples/stacksets/template.yaml: the provider for CloudFormation StackSets, generated from
+template.yaml.
 
 Service-managed StackSets refuse a template with a transform, and moto's StackSets accept one
 (they never run it), so the no-transform property is tested on the file itself. The rollout is
