@@ -1,6 +1,6 @@
 """The container's clients (aws.py): a cold Create builds its Customer Profiles client while its
-claim is on the way to DynamoDB, not after it; what building it raised is the event's failure,
-and the Delete of that failed Create releases the claim it took."""
+claim is on the way to DynamoDB, not after it; what building it raised fails the event, which
+releases the claim it took."""
 
 from __future__ import annotations
 
@@ -42,15 +42,17 @@ def test_a_cold_create_builds_its_customer_profiles_client_while_the_claim_is_in
     assert waited == [True]
 
 
-def test_a_warm_container_uses_its_built_client_without_a_thread():
+def test_a_warm_container_uses_its_built_client_without_a_thread(monkeypatch):
     client = customer_profiles_client()
-    threads = threading.active_count()
+    monkeypatch.setattr(threading, "Thread", None)  # no thread may be started
 
-    assert built_beside(customer_profiles_client)() is client
-    assert threading.active_count() == threads
+    waiter = built_beside(customer_profiles_client, "Customer Profiles")
+
+    assert waiter is customer_profiles_client
+    assert waiter() is client
 
 
-def test_a_client_that_cannot_be_built_fails_the_create_and_its_delete_releases_the_claim(
+def test_a_client_that_cannot_be_built_fails_the_create_which_releases_its_claim(
     profiles, cfn, ledger, monkeypatch: pytest.MonkeyPatch
 ):
     def client(service: str, **kwargs: Any) -> Any:
@@ -63,10 +65,13 @@ def test_a_client_that_cannot_be_built_fails_the_create_and_its_delete_releases_
     failed = invoke(load_event("create.json"), cfn)
 
     assert failed["Status"] == "FAILED"
-    assert "ValueError: no such endpoint" in failed["Reason"]
+    assert failed["Reason"].startswith(
+        "The Customer Profiles client could not be built (ValueError); check the provider "
+        "function's configuration and retry (no such endpoint)"
+    ), failed["Reason"]
     assert profiles.operations() == []  # the domain was never read, let alone changed
+    assert item(ledger) is None, "the claim it took is released"
     monkeypatch.setattr(boto3, "client", REAL_CLIENT)
     delete = delete_of(load_event("create.json"))
     delete["PhysicalResourceId"] = failed["PhysicalResourceId"]
     assert invoke(delete, cfn)["Status"] == "SUCCESS"
-    assert item(ledger) is None, "the failed Create's claim is released by its Delete"

@@ -3,39 +3,14 @@ ordered calls out. No AWS, no mocks: plain values."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from domain_provider.errors import InvalidProperties
 from domain_provider.members import ABSENT
-from domain_provider.planner import plan, target, without
+from domain_provider.planner import target, without
 from domain_provider.plans import Call, Plan
+from tests.support.planning import ARN, EMPTY, NAME, planned, props
 from tests.support.requests import LOGICAL_ID, REQUEST_ID, request_of
-
-NAME = "crm"
-ARN = f"arn:aws:profile:us-east-1:123456789012:domains/{NAME}"
-EMPTY = {"DomainName": NAME, "DefaultExpirationDays": 365}
-
-
-def props(**members: Any) -> dict[str, Any]:
-    return {"DomainName": NAME, **members}
-
-
-def planned(
-    request_type: str,
-    new: dict[str, Any],
-    live: dict[str, Any] | None = None,
-    old: dict[str, Any] | None = None,
-    found: dict[str, Any] | None = None,
-    found_tags: dict[str, str | None] | None = None,
-    physical_id: str = NAME,
-) -> Plan:
-    request = request_of(request_type, props(**new), props(**(old or {})), physical_id)
-    base = target(request)
-    live = live if live is not None else EMPTY
-    return plan(request, base, live, found or {}, found_tags or {})
-
 
 # Which domain, which ids --------------------------------------------------------------------------
 
@@ -398,3 +373,24 @@ def test_update_leaves_a_setting_someone_changed_since_when_the_new_one_still_ho
     result = planned("Update", {"Matching": {"Enabled": "true"}}, live=live, old=old)
 
     assert result.calls == ()
+
+
+def test_an_update_forgets_the_found_of_what_it_drops_except_in_a_setting_it_leaves():
+    schedule = {"DayOfTheWeek": "SUNDAY", "Time": "02:00"}
+    old = {
+        "Matching": {"Enabled": "true", "JobSchedule": schedule},
+        "DataStore": {"Enabled": "true"},
+    }
+    live = {**EMPTY, "Matching": {"AutoMerging": {"Enabled": True}, "JobSchedule": schedule}}
+
+    result = planned(
+        "Update",
+        {"DefaultExpirationDays": "30"},
+        live=live,
+        old={**old, "Tags": {"a": "1"}},
+        found={"Matching.JobSchedule": ABSENT},
+    )
+
+    assert result.left == ("Matching",), "putting back would leave Matching without Enabled"
+    assert result.forget == ("DataStore.Enabled",), "Matching's members keep what was found"
+    assert result.forget_tags == ("a",)

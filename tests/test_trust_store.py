@@ -36,7 +36,7 @@ class Recorder:
 @pytest.fixture
 def fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """New clients and a new store, before and after (the container builds them once)."""
-    built = (customer_profiles_client, dynamodb_client, trust_store.store)
+    built = (customer_profiles_client, dynamodb_client, trust_store._store)
     for cached in built:
         cached.cache_clear()
     yield
@@ -113,6 +113,8 @@ def test_a_server_the_bundle_does_not_vouch_for_is_refused_by_every_client_and_t
 def test_a_certificate_for_another_host_is_refused_by_every_client_and_the_answer(server):
     with pytest.raises(SSLError, match=r"(?i)match|hostname"):
         dynamodb_client().get_item(TableName="ledger", Key={"DomainName": {"S": "crm"}})
+    with pytest.raises(SSLError, match=r"(?i)match|hostname"):
+        customer_profiles_client().get_domain(DomainName="crm-profiles")
     answered = put_response(f"{server.url}/r", BODY, time.monotonic() + 1.5)
 
     assert not answered
@@ -153,3 +155,13 @@ def test_a_store_that_cannot_check_host_names_is_not_used_for_the_answer(fresh, 
     context.check_hostname = False
 
     assert trust_store.answer_context() is None
+
+
+def test_a_bundle_the_function_cannot_load_never_stops_the_answer(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(tmp_path / "no-such-bundle.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "system-bundle.pem"))  # trusts the server
+
+    answered = put_response(f"{server.url}/r", BODY, time.monotonic() + 10)
+
+    assert answered, "sent with the system's store"
+    assert server.seen == [("PUT", "/r")]

@@ -28,12 +28,16 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 
+from domain_provider.errors import ProviderError
 from domain_provider.progress import Progress
 from domain_provider.trust_store import share
 
 NEVER_SENT = (ConnectTimeoutError, EndpointConnectionError)
 HOOK_IDS = ("domain-provider-answered", "domain-provider-attempts")  # one per event name
 T = TypeVar("T")
+BUILDING = threading.Lock()
+"""Held while a client is built: never two at once from the default session (botocore does
+not support it), whichever thread asks."""
 
 
 class Answered(Exception):
@@ -54,15 +58,18 @@ def _config() -> Config:
 @cache
 def customer_profiles_client() -> Any:
     """The container's client. Retry mode and attempts follow AWS_RETRY_MODE / AWS_MAX_ATTEMPTS."""
-    return share(boto3.client("customer-profiles", config=_config()))
+    with BUILDING:
+        return share(boto3.client("customer-profiles", config=_config()))
 
 
-def built_beside(client: Callable[[], T]) -> Callable[[], T]:
-    """A waiter for `client` (a cached client factory of this module), built on a thread when
-    it is not built yet: a cold container's first ledger call waits on the network while its
-    Customer Profiles client is built (about 6 ms of a cold Create at loopback, the whole build
-    over a network). The caller makes the default session first (by building its own client),
-    so the thread only builds a client from it. The waiter raises what building it raised."""
+def built_beside(client: Callable[[], T], service: str) -> Callable[[], T]:
+    """A waiter for `client` (a cached client factory of this module, of `service`), built on
+    a thread when it is not built yet: a cold container's first ledger call waits on the network
+    while its Customer Profiles client is built (about 6 ms of a cold Create at loopback, the
+    whole build over a network). The caller makes the default session first (by building its
+    own client), so the thread only builds a client from it, and the factories build one client
+    at a time (BUILDING). What building it raised, the waiter raises as a ProviderError (the
+    lifecycle then releases a claim it took); a built factory is returned as it is."""
     if client.cache_info().currsize:  # type: ignore[attr-defined]
         return client
     built: list[T] = []
@@ -80,7 +87,12 @@ def built_beside(client: Callable[[], T]) -> Callable[[], T]:
     def wait() -> T:
         thread.join()
         if failed:
-            raise failed[0]
+            error = failed[0]
+            raise ProviderError(
+                f"The {service} client could not be built ({type(error).__name__}); check the "
+                "provider function's configuration and retry",
+                str(error),
+            ) from error
         return built[0]
 
     return wait
@@ -89,13 +101,15 @@ def built_beside(client: Callable[[], T]) -> Callable[[], T]:
 @cache
 def dynamodb_client() -> Any:
     """The container's DynamoDB client, for the ledger (same retry settings)."""
-    return share(boto3.client("dynamodb", config=_config()))
+    with BUILDING:
+        return share(boto3.client("dynamodb", config=_config()))
 
 
 @cache
 def cloudformation_client() -> Any:
     """The container's CloudFormation client: made only when a stack must be asked."""
-    return share(boto3.client("cloudformation", config=_config()))
+    with BUILDING:
+        return share(boto3.client("cloudformation", config=_config()))
 
 
 @contextmanager

@@ -96,7 +96,7 @@ def configure(request: Request, base: Plan, progress: Progress) -> Outcome:
     name, new = base.domain_name, request.properties
     owner = Owner(request.stack_id, request.logical_id)
     book = ledger(progress)
-    profiles = built_beside(customer_profiles_client)  # while the claim waits on the network
+    profiles = built_beside(customer_profiles_client, "Customer Profiles")  # during the claim
     fresh = base.kind in ("create", "replacement")
     taken, previous = False, None
     stack = Stack(request, progress)

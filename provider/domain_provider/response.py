@@ -121,7 +121,11 @@ def answer(
     status, reason, physical_id = what
     data = {}
     if outcome is not None and outcome.domain is not None:
-        data = domain_data(outcome.domain, outcome.arn)
+        try:
+            data = domain_data(outcome.domain, outcome.arn)
+        except Exception as error:  # the answer must go out: FAILED, as the lifecycle would
+            logger.exception("Could not make the Fn::GetAtt Data")
+            status, reason = "FAILED", f"Unexpected error: {type(error).__name__}: {error}"
     body = response_body(status, reason, physical_id, ids, data)
     logger.info(
         "Answering CloudFormation",

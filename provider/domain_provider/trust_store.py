@@ -14,7 +14,10 @@ Rules:
   checks the host name in the handshake, so the answer PUT may use it too; were it ever made
   unable to check host names, the PUT would fall back to Python's default context.
 - Sharing drops only botocore's reload: a connection whose context is the store, and whose CA
-  file is the bundle already in it, is not given the file again.
+  file is the bundle already in it, is not given the file again. A client with a client
+  certificate keeps a context of its own.
+- The answer never depends on the bundle: one the function cannot load leaves the PUT to
+  Python's default context (the system's store).
 """
 
 from __future__ import annotations
@@ -26,26 +29,40 @@ from typing import Any
 
 from botocore.httpsession import URLLib3Session, create_urllib3_context, get_cert_path
 
+from domain_provider.logs import logger
+
 
 def bundle() -> str:
     """The CA bundle botocore's clients verify against (AWS_CA_BUNDLE, else botocore's)."""
     return str(get_cert_path(os.environ.get("AWS_CA_BUNDLE") or True))
 
 
-@cache
 def store() -> ssl.SSLContext:
-    """The container's trust store: botocore's context with the bundle loaded, and the host
-    name checked in the handshake."""
+    """The container's trust store for the bundle botocore's clients verify against now."""
+    return _store(bundle())
+
+
+@cache
+def _store(cafile: str) -> ssl.SSLContext:
+    """botocore's context with `cafile` loaded, and the host name checked in the handshake."""
     context: ssl.SSLContext = create_urllib3_context()
     context.check_hostname = True
-    context.load_verify_locations(cafile=bundle())
+    context.load_verify_locations(cafile=cafile)
     return context
 
 
 def answer_context() -> ssl.SSLContext | None:
-    """The context of the answer PUT: the store, unless it cannot check host names (then None:
-    Python's default context)."""
-    context = store()
+    """The context of the answer PUT: the store; None (Python's default context, the system's
+    store) when the bundle cannot be loaded or the store cannot check host names. The answer
+    must go out: a bundle the function cannot read fails its AWS calls, never the answer."""
+    try:
+        context = store()
+    except (OSError, ValueError, ssl.SSLError) as error:
+        logger.warning(
+            "The CA bundle cannot be loaded: answering with the system's store",
+            error=type(error).__name__,
+        )
+        return None
     if context.check_hostname and context.verify_mode == ssl.CERT_REQUIRED:
         return context
     return None
@@ -63,14 +80,17 @@ def share(client: Any) -> Any:
         return client
     if proxies is None or getattr(proxies, "_proxies", True):
         return client
-    shared = store()
+    if getattr(http, "_cert_file", True) is not None:  # a client certificate: its own context
+        return client
+    cafile = bundle()
+    shared = _store(cafile)
     manager.connection_pool_kw["ssl_context"] = shared
     botocores = http._setup_ssl_cert
 
     def setup_ssl_cert(conn: Any, url: str, verify: Any) -> None:
         botocores(conn, url, verify)
         context = getattr(conn, "conn_kw", {}).get("ssl_context")
-        if context is shared and conn.ca_certs is not None and str(conn.ca_certs) == bundle():
+        if context is shared and conn.ca_certs is not None and str(conn.ca_certs) == cafile:
             conn.ca_certs = None  # in the store already
 
     http._setup_ssl_cert = setup_ssl_cert
