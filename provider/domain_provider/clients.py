@@ -58,8 +58,14 @@ def _config() -> Config:
 @cache
 def customer_profiles_client() -> Any:
     """The container's client. Retry mode and attempts follow AWS_RETRY_MODE / AWS_MAX_ATTEMPTS."""
+    return _built("customer-profiles")
+
+
+def _built(service: str) -> Any:
+    """A new client of `service` on the default session, one build at a time (BUILDING), its
+    connections on the container's trust store."""
     with BUILDING:
-        return share(boto3.client("customer-profiles", config=_config()))
+        return share(boto3.client(service, config=_config()))
 
 
 def built_beside(client: Callable[[], T], service: str) -> Callable[[], T]:
@@ -101,15 +107,13 @@ def built_beside(client: Callable[[], T], service: str) -> Callable[[], T]:
 @cache
 def dynamodb_client() -> Any:
     """The container's DynamoDB client, for the ledger (same retry settings)."""
-    with BUILDING:
-        return share(boto3.client("dynamodb", config=_config()))
+    return _built("dynamodb")
 
 
 @cache
 def cloudformation_client() -> Any:
     """The container's CloudFormation client: made only when a stack must be asked."""
-    with BUILDING:
-        return share(boto3.client("cloudformation", config=_config()))
+    return _built("cloudformation")
 
 
 @contextmanager
