@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import SSLError
+from botocore.exceptions import BotoCoreError, SSLError
 
 from domain_provider import trust_store
 from domain_provider.clients import customer_profiles_client, dynamodb_client
@@ -165,3 +165,15 @@ def test_a_bundle_the_function_cannot_load_never_stops_the_answer(server, tmp_pa
 
     assert answered, "sent with the system's store"
     assert server.seen == [("PUT", "/r")]
+
+
+def test_a_bundle_the_function_cannot_load_fails_a_call_as_botocore_would(
+    server, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(tmp_path / "no-such-bundle.pem"))
+
+    client = dynamodb_client()  # built: the bundle is botocore's to meet, at the first call
+
+    with pytest.raises(BotoCoreError):
+        client.get_item(TableName="ledger", Key={"DomainName": {"S": "crm"}})
+    assert server.seen == []

@@ -16,8 +16,10 @@ Rules:
 - Sharing drops only botocore's reload: a connection whose context is the store, and whose CA
   file is the bundle already in it, is not given the file again. A client with a client
   certificate keeps a context of its own.
-- The answer never depends on the bundle: one the function cannot load leaves the PUT to
-  Python's default context (the system's store).
+- Nothing fails earlier than it would without this module: a bundle the function cannot load
+  leaves the clients as botocore made them (their calls then fail as botocore's, named and
+  translated like any network error), and the PUT to Python's default context (the system's
+  store), so the answer still goes out.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from typing import Any
 from botocore.httpsession import URLLib3Session, create_urllib3_context, get_cert_path
 
 from domain_provider.logs import logger
+
+UNLOADABLE = (OSError, ValueError, ssl.SSLError)
+"""What loading a CA bundle raises when the file is missing, unreadable or not certificates."""
 
 
 def bundle() -> str:
@@ -57,7 +62,7 @@ def answer_context() -> ssl.SSLContext | None:
     must go out: a bundle the function cannot read fails its AWS calls, never the answer."""
     try:
         context = store()
-    except (OSError, ValueError, ssl.SSLError) as error:
+    except UNLOADABLE as error:
         logger.warning(
             "The CA bundle cannot be loaded: answering with the system's store",
             error=type(error).__name__,
@@ -83,7 +88,10 @@ def share(client: Any) -> Any:
     if getattr(http, "_cert_file", True) is not None:  # a client certificate: its own context
         return client
     cafile = bundle()
-    shared = _store(cafile)
+    try:
+        shared = _store(cafile)
+    except UNLOADABLE:  # botocore meets it at the first connection, as an error it names
+        return client
     manager.connection_pool_kw["ssl_context"] = shared
     botocores = http._setup_ssl_cert
 
